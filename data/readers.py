@@ -1,0 +1,318 @@
+"""Readers for each raw file family, in its published format.
+
+Each reader checks the file exists, parses, and has the columns we rely on;
+anything else raises `DataFileError` naming the file and what was expected.
+Readers return plain frames with our own snake_case column names and record
+their row counts in the `QualityReport`.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from data.config import BNG
+from data.errors import DataFileError
+from data.quality import QualityReport
+
+EPRACCUR_COLUMNS = {
+    0: "practice_code", 1: "practice_name", 2: "national_grouping", 3: "high_level_health_geography",
+    9: "postcode", 10: "open_date", 11: "close_date", 12: "status_code", 14: "commissioner_code",
+    25: "prescribing_setting",
+}
+EPRACCUR_WIDTH = 27
+GP_PRESCRIBING_SETTING = 4
+
+AGE_BANDS = ("0-4", "5-14", "15-44", "45-64", "65-74", "75-84", "85+")
+
+
+def normalise_postcode(postcodes: pd.Series) -> pd.Series:
+    """Upper case, no spaces: 'n20  0dh' -> 'N200DH' (Code-Point and NHS files space differently)."""
+    return postcodes.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+
+
+def postcode_area(postcodes: pd.Series) -> pd.Series:
+    """Leading letters of a normalised postcode: 'N200DH' -> 'N', 'B94EY' -> 'B'."""
+    return postcodes.astype("string").str.extract(r"^([A-Z]{1,2})", expand=False)
+
+
+def _require_file(path: Path, expected: str) -> None:
+    if not path.is_file():
+        raise DataFileError(path, f"file not found; expected {expected}")
+    if path.stat().st_size == 0:
+        raise DataFileError(path, f"file is empty; expected {expected}")
+
+
+def _require_columns(frame: pd.DataFrame, path: Path, columns: list[str] | tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {missing}; expected {what} with columns {list(columns)}")
+    if frame.empty:
+        raise DataFileError(path, f"no data rows; expected {what}")
+
+
+def read_csv_checked(path: Path, columns: list[str] | tuple[str, ...], what: str, **kwargs) -> pd.DataFrame:
+    """Read a CSV and check the named columns are present."""
+    _require_file(path, what)
+    try:
+        frame = pd.read_csv(path, **kwargs)
+    except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, ValueError) as exc:
+        raise DataFileError(path, f"could not be parsed as CSV ({exc.__class__.__name__}: {exc}); expected {what}") from exc
+    _require_columns(frame, path, columns, what)
+    return frame
+
+
+def _dates(values: pd.Series, fmt: str) -> pd.Series:
+    cleaned = values.astype("string").str.strip().replace({"": pd.NA, "-": pd.NA})
+    return pd.to_datetime(cleaned, format=fmt, errors="coerce")
+
+
+# --------------------------------------------------------------------------- practices
+
+def read_epraccur(path: Path, report: QualityReport) -> pd.DataFrame:
+    """ODS epraccur: header-less, 27 quoted columns; London rows (national grouping Y56)."""
+    what = f"ODS epraccur extract (no header row, {EPRACCUR_WIDTH} columns)"
+    _require_file(path, what)
+    try:
+        raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataFileError(path, f"could not be parsed as CSV ({exc}); expected {what}") from exc
+    if raw.shape[1] != EPRACCUR_WIDTH:
+        raise DataFileError(path, f"has {raw.shape[1]} columns; expected {what}")
+    if raw.iloc[0, 0].strip().lower().startswith("organisation"):
+        raise DataFileError(path, f"first row looks like a header; expected {what}")
+    frame = raw[list(EPRACCUR_COLUMNS)].rename(columns=EPRACCUR_COLUMNS)
+    frame["postcode"] = normalise_postcode(frame["postcode"])
+    frame["open_date"] = _dates(frame["open_date"], "%Y%m%d")
+    frame["close_date"] = _dates(frame["close_date"], "%Y%m%d")
+    frame["prescribing_setting"] = pd.to_numeric(frame["prescribing_setting"], errors="coerce").astype("Int64")
+    london = frame["national_grouping"] == "Y56"
+    report.file(path.name, len(frame), int(london.sum()), {"national grouping not Y56 (not London)": int((~london).sum())},
+                detail=f"{int((frame.loc[london, 'prescribing_setting'] == GP_PRESCRIBING_SETTING).sum()):,} GP practices "
+                       f"(setting 4), {int(((frame['status_code'] == 'A') & london & (frame['prescribing_setting'] == 4)).sum()):,} active")
+    return frame[london].reset_index(drop=True)
+
+
+def read_codepoint(path: Path, report: QualityReport, release: str | None = None) -> pd.DataFrame:
+    """OS Code-Point Open (London subset): postcode -> easting/northing (EPSG:27700)."""
+    what = "Code-Point Open CSV with PC, PQ, EA, NO, DC columns"
+    frame = read_csv_checked(path, ["PC", "PQ", "EA", "NO", "DC"], what, dtype={"PC": str, "DC": str})
+    out = pd.DataFrame({
+        "postcode": normalise_postcode(frame["PC"]),
+        "easting": pd.to_numeric(frame["EA"], errors="coerce"),
+        "northing": pd.to_numeric(frame["NO"], errors="coerce"),
+        "positional_quality": pd.to_numeric(frame["PQ"], errors="coerce"),
+        "release": frame["source_release"].astype(str) if "source_release" in frame else release,
+    })
+    # PQ 90 = no coordinates; (0, 0) also means unlocated in Code-Point.
+    bad = out["easting"].isna() | out["northing"].isna() | (out["positional_quality"] == 90) | (
+        (out["easting"] == 0) & (out["northing"] == 0))
+    dup = out["postcode"].duplicated(keep="first") & ~bad
+    report.file(path.name, len(out), int((~bad & ~dup).sum()),
+                {"no coordinates (PQ 90 or 0,0)": int(bad.sum()), "duplicate postcode": int(dup.sum())})
+    return out[~bad & ~dup].reset_index(drop=True)
+
+
+def read_payments(path: Path, year: int, report: QualityReport) -> pd.DataFrame:
+    """NHS Payments to General Practice: one row per practice, list and Carr-Hill weighted list."""
+    registered = "Number of Registered Patients (Last Known Figure)"
+    weighted = "Number of Weighted Patients (Last Known Figure)"
+    what = "NHS Payments to General Practice CSV"
+    frame = read_csv_checked(path, ["Practice Code", "Practice Postcode", registered, weighted], what, dtype=str)
+    out = pd.DataFrame({
+        "practice_code": frame["Practice Code"].str.strip(),
+        "year": year,
+        "payments_postcode": normalise_postcode(frame["Practice Postcode"]),
+        "payments_registered": pd.to_numeric(frame[registered], errors="coerce"),
+        "payments_weighted": pd.to_numeric(frame[weighted], errors="coerce"),
+    })
+    dup = out["practice_code"].duplicated()
+    report.file(path.name, len(out), int((~dup).sum()), {"duplicate practice code": int(dup.sum())},
+                detail=f"FY label {year}; {int((out['payments_registered'] == 0).sum())} practices with a zero list")
+    return out[~dup].reset_index(drop=True)
+
+
+WORKFORCE_COLUMNS = {
+    "Practice.Code": "practice_code", "Year": "year", "TOTAL_PATIENTS": "list_size",
+    "TOTAL_GP_EXTGL_FTE": "gp_fte", "TOTAL_GP_EXTGL_HC": "gp_headcount",
+}
+WORKFORCE_OPTIONAL = {"TOTAL_NURSES_FTE": "nurse_fte", "TOTAL_ADMIN_FTE": "admin_fte", "TOTAL_DPC_FTE": "dpc_fte"}
+
+
+def read_workforce(path: Path, report: QualityReport) -> pd.DataFrame:
+    """HEEC annual GP workforce series: FY-mean GP FTE (fully qualified, excl. registrars/locums)."""
+    what = "HEEC workforce_year CSV"
+    frame = read_csv_checked(path, list(WORKFORCE_COLUMNS), what, dtype={"Practice.Code": str})
+    keep = {**WORKFORCE_COLUMNS, **{k: v for k, v in WORKFORCE_OPTIONAL.items() if k in frame.columns}}
+    out = frame[list(keep)].rename(columns=keep)
+    out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    for column in out.columns.drop(["practice_code", "year"]):
+        out[column] = pd.to_numeric(out[column], errors="coerce")
+    bad_year = out["year"].isna()
+    dup = out.duplicated(["practice_code", "year"]) & ~bad_year
+    negative = (out["gp_fte"] < 0).fillna(False) & ~bad_year & ~dup
+    out.loc[negative, "gp_fte"] = np.nan
+    report.file(path.name, len(out), int((~bad_year & ~dup).sum()),
+                {"no year": int(bad_year.sum()), "duplicate practice-year": int(dup.sum())},
+                detail=f"years {int(out['year'].min())}-{int(out['year'].max())}; GP FTE missing in "
+                       f"{int(out['gp_fte'].isna().sum())} rows ({int(negative.sum())} negative set missing)")
+    out = out[~bad_year & ~dup].copy()
+    out["workforce_source"] = path.name
+    return out.reset_index(drop=True)
+
+
+def read_registered_totals(path: Path, report: QualityReport) -> pd.DataFrame:
+    """NHS Digital 'Patients Registered at a GP Practice' totals file (gp-reg-pat-prac-all)."""
+    what = "gp-reg-pat-prac-all CSV (EXTRACT_DATE, CODE, SEX, AGE, NUMBER_OF_PATIENTS)"
+    frame = read_csv_checked(path, ["EXTRACT_DATE", "CODE", "SEX", "AGE", "NUMBER_OF_PATIENTS"], what, dtype=str)
+    totals = (frame["SEX"].str.upper() == "ALL") & (frame["AGE"].str.upper() == "ALL")
+    extract = pd.to_datetime(frame["EXTRACT_DATE"].str.title(), format="%d%b%Y", errors="coerce")
+    if extract.isna().all():
+        raise DataFileError(path, f"EXTRACT_DATE not in the published ddMonyyyy form; expected {what}")
+    out = pd.DataFrame({"practice_code": frame["CODE"], "extract_date": extract,
+                        "registered": pd.to_numeric(frame["NUMBER_OF_PATIENTS"], errors="coerce")})[totals]
+    report.file(path.name, len(frame), len(out), {"not an all-persons total": int((~totals).sum())},
+                detail=f"extract {extract.dropna().iloc[0]:%Y-%m-%d}, national")
+    return out.reset_index(drop=True)
+
+
+def read_flows(path: Path, report: QualityReport) -> pd.DataFrame:
+    """Patients registered at a GP practice by LSOA of residence (practice x LSOA11 counts)."""
+    what = "gp-reg-pat-prac-lsoa-all CSV (PRACTICE_CODE, LSOA_CODE, NUMBER_OF_PATIENTS)"
+    frame = read_csv_checked(path, ["PRACTICE_CODE", "LSOA_CODE", "NUMBER_OF_PATIENTS"], what,
+                             dtype={"PRACTICE_CODE": str, "LSOA_CODE": str})
+    out = pd.DataFrame({"practice_code": frame["PRACTICE_CODE"], "lsoa11_code": frame["LSOA_CODE"],
+                        "patients": pd.to_numeric(frame["NUMBER_OF_PATIENTS"], errors="coerce")})
+    bad = out["patients"].isna() | (out["patients"] < 0)
+    report.file(path.name, len(out), int((~bad).sum()), {"patient count missing or negative": int(bad.sum())})
+    return out[~bad].reset_index(drop=True)
+
+
+def _clean_header(value: object) -> str:
+    return re.sub(r"\s+", " ", str(value)).strip()
+
+
+EPCN_PARTNER_COLUMNS = {
+    "practice_code": r"^partner organisation code$",
+    "pcn_code": r"^pcn code$",
+    "pcn_name": r"^pcn name$",
+    "start_date": r"relationship start date$",
+    "end_date": r"relationship end date$",
+}
+
+
+def read_epcn(path: Path, snapshot: str, report: QualityReport) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ODS ePCN workbook: practice -> PCN relationships (headers may hold embedded newlines)."""
+    what = "ODS ePCN workbook with a 'PCN Core Partner Details' sheet"
+    _require_file(path, what)
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise DataFileError(path, f"could not be read as an Excel workbook ({exc}); expected {what}") from exc
+    partner_sheet = next((s for s in sheets if _clean_header(s).lower() == "pcn core partner details"), None)
+    if partner_sheet is None:
+        raise DataFileError(path, f"sheets are {list(sheets)}; expected {what}")
+    partners = sheets[partner_sheet].rename(columns=_clean_header)
+    mapping = {}
+    for ours, pattern in EPCN_PARTNER_COLUMNS.items():
+        found = [c for c in partners.columns if re.search(pattern, c, flags=re.I)]
+        if not found:
+            raise DataFileError(path, f"no column matching '{pattern}' in sheet '{partner_sheet}'; "
+                                      f"found {list(partners.columns)}")
+        mapping[found[0]] = ours
+    partners = partners[list(mapping)].rename(columns=mapping)
+    partners["start_date"] = _dates(partners["start_date"], "%Y%m%d")
+    partners["end_date"] = _dates(partners["end_date"], "%Y%m%d")
+    partners["snapshot"] = snapshot
+    details_sheet = next((s for s in sheets if s != partner_sheet), None)
+    details = pd.DataFrame(columns=["pcn_code", "pcn_name"])
+    if details_sheet is not None:
+        raw = sheets[details_sheet].rename(columns=_clean_header)
+        if {"PCN Code", "PCN Name"} <= set(raw.columns):
+            details = raw[["PCN Code", "PCN Name"]].set_axis(["pcn_code", "pcn_name"], axis=1)
+    details = details.assign(snapshot=snapshot)
+    no_start = partners["start_date"].isna()
+    report.file(path.name, len(partners), int((~no_start).sum()), {"relationship without a start date": int(no_start.sum())},
+                detail=f"snapshot {snapshot}, national; {details['pcn_code'].nunique():,} PCNs")
+    return partners[~no_start].reset_index(drop=True), details
+
+
+# --------------------------------------------------------------------------- geography
+
+def read_boundaries(path: Path, columns: dict[str, str], what: str, report: QualityReport,
+                    layer: str | None = None) -> gpd.GeoDataFrame:
+    """Polygons in British National Grid, made valid; `columns` maps source -> our names.
+
+    The GLA shapefiles carry an ESRI 'British_National_Grid' WKT that pyproj
+    does not resolve to EPSG:27700, so the CRS is asserted, not inferred: the
+    coordinates are checked to lie in the BNG range first.
+    """
+    _require_file(path, what)
+    try:
+        frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        raise DataFileError(path, f"could not be read as a vector layer{f' {layer!r}' if layer else ''} "
+                                  f"({exc}); expected {what}") from exc
+    _require_columns(frame, path, list(columns), what)
+    minx, miny, maxx, maxy = frame.total_bounds
+    if not (0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000):
+        raise DataFileError(path, f"coordinates {frame.total_bounds.round()} are not British National Grid metres; expected {what}")
+    frame = frame.set_crs(BNG, allow_override=True)
+    invalid = ~frame.geometry.is_valid
+    cleaned, slivers = clean_polygons(frame.geometry.to_numpy())
+    if len(cleaned) != len(frame) or shapely.is_empty(cleaned).any():
+        raise DataFileError(path, f"a feature has no polygon area after repair; expected {what}")
+    frame = frame.set_geometry(gpd.GeoSeries(cleaned, index=frame.index, crs=BNG))
+    out = frame[list(columns) + ["geometry"]].rename(columns=columns)
+    label = f"{path.name}{':' + layer if layer else ''}"
+    report.file(label, len(frame), len(out), detail=f"{int(invalid.sum())} invalid polygons repaired with make_valid; "
+                                                    f"{slivers:,} sliver holes under {SLIVER_HOLE_M2:g} m2 removed")
+    return out
+
+
+SLIVER_HOLE_M2 = 1.0  # holes this small are dissolve artefacts (the derived CCG/ICB layers hold ~29,000)
+
+
+def clean_polygons(geometries: np.ndarray) -> tuple[np.ndarray, int]:
+    """Valid MultiPolygons without sliver holes (vectorised over all rings).
+
+    make_valid can return collections with stray lines: only polygon parts are
+    kept. Returns the cleaned geometries and the number of holes removed.
+    """
+    repaired = shapely.make_valid(geometries)
+    parts, owner = shapely.get_parts(repaired, return_index=True)
+    polygonal = shapely.get_type_id(parts) == 3  # Polygon (MultiPolygons are already split into parts)
+    parts, owner = parts[polygonal], owner[polygonal]
+    rings, ring_owner = shapely.get_rings(parts, return_index=True)
+    first_ring = np.r_[True, ring_owner[1:] != ring_owner[:-1]]
+    sliver = ~first_ring & (shapely.area(shapely.polygons(rings)) < SLIVER_HOLE_M2)
+    rebuilt = shapely.polygons(rings[~sliver], indices=ring_owner[~sliver])
+    return shapely.multipolygons(rebuilt, indices=owner), int(sliver.sum())
+
+
+def read_population_syoa(path: Path, mid_year: int, report: QualityReport) -> pd.DataFrame:
+    """ONS LSOA mid-year population by single year of age -> counts in workload age bands."""
+    ages = [str(a) for a in range(90)] + ["90+"]
+    what = "ONS SAPE LSOA single-year-of-age CSV (lsoa11_code, total_population, 0..89, 90+)"
+    frame = read_csv_checked(path, ["lsoa11_code", "total_population", *ages], what, dtype={"lsoa11_code": str})
+    counts = frame[ages].apply(pd.to_numeric, errors="coerce")
+    if counts.isna().any().any():
+        raise DataFileError(path, f"non-numeric population counts in {int(counts.isna().any(axis=1).sum())} rows; expected {what}")
+    single = counts.to_numpy()
+    bands = {"0-4": single[:, 0:5], "5-14": single[:, 5:15], "15-44": single[:, 15:45], "45-64": single[:, 45:65],
+             "65-74": single[:, 65:75], "75-84": single[:, 75:85], "85+": single[:, 85:]}
+    out = pd.DataFrame({f"pop_{band}": values.sum(axis=1) for band, values in bands.items()})
+    out.insert(0, "lsoa11_code", frame["lsoa11_code"])
+    out.insert(1, "mid_year", mid_year)
+    out["population"] = single.sum(axis=1)
+    mismatch = out["population"] != pd.to_numeric(frame["total_population"], errors="coerce")
+    report.file(path.name, len(frame), len(frame),
+                detail=f"mid-{mid_year}; London total {int(out['population'].sum()):,}; "
+                       f"{int(mismatch.sum())} rows where ages do not sum to total_population")
+    return out

@@ -1,0 +1,21 @@
+"""Shared fixtures. Real-data fixtures skip (with the reason) when the bundle is absent."""
+import pytest
+
+from data.config import data_dir
+from data.errors import DataFileError
+
+
+@pytest.fixture(scope="session")
+def atlas():
+    try:
+        data_dir()
+    except DataFileError as exc:
+        pytest.skip(f"real data bundle not available: {exc}")
+    from data.loader import shared_atlas
+    return shared_atlas()
+
+
+@pytest.fixture(scope="session")
+def provision(atlas):
+    from callbacks.context import provision as shared_provision
+    return shared_provision()
