@@ -38,7 +38,7 @@ from data.practices import (assign_areas, combine_workforce, geocode, latest_reg
 from data.quality import QualityReport
 from data.readers import (read_codepoint, read_epcn, read_epraccur, read_flows, read_payments, read_population_syoa,
                           read_registered_totals, read_workforce)
-from data.years import FLOWS_YEAR, POPULATION_MID_YEARS, payments_year, population_year_for
+from data.years import FLOWS_YEAR, PCN_FIRST_YEAR, POPULATION_MID_YEARS, payments_year, population_year_for
 
 YEARS = list(range(2015, 2026))  # FY2014/15 (first payments file) .. FY2024/25 (last workforce year)
 EPRACCUR_SNAPSHOT_DATES = {  # inferred publication dates (PROVENANCE.md, practices section 1)
@@ -58,6 +58,26 @@ def _glob(root: Path, pattern: str, what: str) -> list[Path]:
 def _snapshot(path: Path) -> str:
     """'epraccur_london_2025-11.csv' -> '2025-11'."""
     return path.name.split("_")[-1].split(".")[0]
+
+
+def _snapshot_date(path: Path) -> pd.Timestamp:
+    """When an epraccur file was taken: the inferred date if known, else mid-month of its name."""
+    snapshot = _snapshot(path)
+    if snapshot in EPRACCUR_SNAPSHOT_DATES:
+        return EPRACCUR_SNAPSHOT_DATES[snapshot]
+    month = pd.to_datetime(snapshot, format="%Y-%m", errors="coerce")
+    if pd.isna(month):
+        raise DataFileError(path, "file name does not end in a YYYY-MM snapshot; expected epraccur_london_YYYY-MM.csv")
+    return month + pd.Timedelta(days=14)
+
+
+def _payments_year(path: Path) -> int:
+    """Year label of a payments file from its name ('..._2019-20.csv' -> 2020)."""
+    try:
+        return payments_year(path.stem.split("_")[-1])
+    except ValueError as exc:
+        raise DataFileError(path, "file name does not end in a financial year; expected "
+                                  "nhs_payments_to_general_practice_london_YYYY-YY.csv (e.g. _2019-20)") from exc
 
 
 def build_model(root: Path) -> AtlasData:
@@ -89,7 +109,9 @@ def build_model(root: Path) -> AtlasData:
     lsoa_years = lsoa_years[lsoa_years["lsoa11_code"].isin(lsoa["area_code"])].reset_index(drop=True)
 
     # ---- practice register and postcodes
-    epraccur = {_snapshot(p): read_epraccur(p, report) for p in _glob(practices_dir, "epraccur_london_*.csv", "ODS epraccur extracts")}
+    epraccur_files = _glob(practices_dir, "epraccur_london_*.csv", "ODS epraccur extracts")
+    snapshot_dates = {_snapshot(p): _snapshot_date(p) for p in epraccur_files}
+    epraccur = {_snapshot(p): read_epraccur(p, report) for p in epraccur_files}
     register = latest_register(epraccur)
     codepoint_current = read_codepoint(practices_dir / "codepoint_open_london_2025-10.csv.gz", report, release="2025.4.0")
     codepoint_older = read_codepoint(practices_dir / "codepoint_open_london_older_releases_not_in_2025.csv.gz", report)
@@ -97,7 +119,7 @@ def build_model(root: Path) -> AtlasData:
 
     # ---- per-year practice data
     payments = pd.concat([
-        read_payments(p, payments_year(p.stem.split("_")[-1]), report)
+        read_payments(p, _payments_year(p), report)
         for p in _glob(practices_dir, "nhs_payments_to_general_practice_london_*.csv", "NHS Payments to General Practice files")],
         ignore_index=True)
     workforce = combine_workforce([read_workforce(p, report)
@@ -124,7 +146,7 @@ def build_model(root: Path) -> AtlasData:
     practice_years = keys.merge(opened, on=["practice_code", "year"], how="left")
 
     # ---- locate every postcode once, then each practice-year
-    candidates = location_candidates(practice_years, payments, epraccur, register, EPRACCUR_SNAPSHOT_DATES)
+    candidates = location_candidates(practice_years, payments, epraccur, register, snapshot_dates)
     postcodes = geocode(pd.concat([candidates["postcode"], register["postcode"]]), codepoint_current, codepoint_older)
     candidates = candidates.merge(postcodes, on="postcode", how="left")
     chosen = (candidates[candidates["easting"].notna()].sort_values("priority")
@@ -157,11 +179,14 @@ def build_model(root: Path) -> AtlasData:
         raise DataFileError(practices_dir / "ePCN_*.xlsx", "no file matches; expected ODS ePCN workbooks")
     relationships = pd.concat([partners for partners, _ in epcn], ignore_index=True)
     relationships = relationships[relationships["practice_code"].isin(london_codes)]
-    membership = pcn_membership(relationships, [y for y in YEARS if y >= 2020])
+    membership = pcn_membership(relationships, [y for y in YEARS if y >= PCN_FIRST_YEAR])
     practice_years = practice_years.merge(membership, on=["practice_code", "year"], how="left")
-    pcns = (pd.concat([details for _, details in epcn] + [relationships[["pcn_code", "pcn_name", "snapshot"]]])
-            .dropna(subset=["pcn_code"]).sort_values("snapshot").drop_duplicates("pcn_code", keep="last")
-            [["pcn_code", "pcn_name"]].reset_index(drop=True))
+    # A PCN's name: from the newest snapshot that names it, the details sheet before the
+    # partner sheet (whose 2019 name cells are VLOOKUP formulas that may hold no value).
+    names = pd.concat([relationships[["pcn_code", "pcn_name", "snapshot"]]] + [details for _, details in epcn],
+                      ignore_index=True).dropna(subset=["pcn_code"])
+    pcns = (names.assign(named=names["pcn_name"].notna()).sort_values(["named", "snapshot"], kind="stable")
+            .drop_duplicates("pcn_code", keep="last")[["pcn_code", "pcn_name"]].reset_index(drop=True))
     practice_years = practice_years.merge(register[["practice_code", "is_gp"]], on="practice_code", how="left")
     practice_years["fte_status"] = np.select(
         [practice_years["gp_fte"].notna(), practice_years["workforce_source"].notna()],
@@ -207,6 +232,12 @@ def _report_practices(report: QualityReport, register: pd.DataFrame, practice_ye
                   "status": r.status_code, "reason": r.unlocated_reason} for r in missing.itertuples()],
                 missing["unlocated_reason"].value_counts().to_dict())
     gp_years = practice_years[practice_years["is_gp"]]
+    in_pcn_era = gp_years[gp_years["open_in_year"] & (gp_years["year"] >= PCN_FIRST_YEAR)]
+    no_pcn = in_pcn_era.loc[in_pcn_era["pcn_code"].isna(), ["practice_code", "year"]]
+    report.join(f"Open GP practice-years ({PCN_FIRST_YEAR}+) -> PCN (ePCN; 31 March, else last spell in the year)", len(in_pcn_era),
+                len(in_pcn_era) - len(no_pcn),
+                no_pcn.assign(reason="no ePCN relationship in force during the year").to_dict("records"),
+                {"no ePCN relationship in force during the year": len(no_pcn)})
     unplaced = gp_years[gp_years["easting"].isna()]
     report.join("GP practice-years -> location that year", len(gp_years), len(gp_years) - len(unplaced),
                 [{"practice_code": r.practice_code, "year": r.year, "reason": "no candidate postcode in Code-Point"}
@@ -272,6 +303,9 @@ def main(argv: list[str] | None = None) -> int:
             state = "cache is fresh (use --force to rebuild)"
     except DataFileError as exc:
         print(f"data error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. the cache folder cannot be created or written
+        print(f"cache error: could not write {cache_dir()} ({' '.join(str(exc).split())})", file=sys.stderr)
         return 2
     print(model.quality.to_text())
     print(f"\nCache: {target} ({state})")

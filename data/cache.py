@@ -88,7 +88,12 @@ def write(model: AtlasData, root: Path, target: Path) -> None:
             previous = target.parent / f".{target.name}.old-{os.getpid()}"
             if target.exists():
                 target.rename(previous)
-            staging.rename(target)
+            try:
+                staging.rename(target)
+            except OSError:
+                if previous.exists():  # put the old, complete cache back
+                    previous.rename(target)
+                raise
             shutil.rmtree(previous, ignore_errors=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

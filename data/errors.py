@@ -13,5 +13,6 @@ class DataFileError(RuntimeError):
 
     def __init__(self, path: Path | str, expected: str):
         self.path = Path(path)
-        self.expected = expected
-        super().__init__(f"{self.path}: {expected}")
+        # One line, whatever the wrapped parser error looked like: the CLI prints exactly this.
+        self.expected = " ".join(str(expected).split())
+        super().__init__(f"{self.path}: {self.expected}")

@@ -28,7 +28,8 @@ COARSE_LEVELS = [level for level in LEVELS if level != "lsoa11"]
 # Douglas-Peucker tolerance (metres) for the web copy of each level: below a
 # pixel at the zoom the level is read at, and small enough that neighbouring
 # edges (simplified independently) never open a visible gap.
-WEB_TOLERANCE_M = {"lsoa11": 20, "msoa11": 25, "ward": 25, "borough": 40, "ccg19": 50, "icb": 60}
+WEB_TOLERANCE_M = {"lsoa11": 20, "msoa11": 25, "ward": 25, "borough": 40, "ccg19": 50, "icb": 60,
+                   "pcn": 25}  # pcn: catchments dissolved from LSOAs by geo/catchments.py (app only)
 WEB_DECIMALS = 5
 
 GLA = "london_datastore_statistical_gis_boundaries"
@@ -65,9 +66,11 @@ def read_area_layers(root: Path, report: QualityReport) -> dict[str, gpd.GeoData
 
 
 def _lookup(path: Path, columns: dict[str, str], what: str, report: QualityReport) -> pd.DataFrame:
+    """One row per LSOA (a repeated LSOA would duplicate it, and its population, in every total)."""
     frame = read_csv_checked(path, list(columns), what, dtype=str)
-    report.file(path.name, len(frame), len(frame))
-    return frame[list(columns)].rename(columns=columns)
+    repeated = frame.duplicated(next(iter(columns)))
+    report.file(path.name, len(frame), int((~repeated).sum()), {"LSOA listed again (first row kept)": int(repeated.sum())})
+    return frame.loc[~repeated, list(columns)].rename(columns=columns)
 
 
 def attach_lsoa_memberships(layers: dict[str, gpd.GeoDataFrame], root: Path, report: QualityReport) -> gpd.GeoDataFrame:
@@ -118,8 +121,8 @@ def attach_lsoa_attributes(lsoa: gpd.GeoDataFrame, root: Path, report: QualityRe
                             "TfL PTAL 2015 by LSOA", dtype={"LSOA2011": str, "PTAL": str})
     # PTAL is a class label (0, 1a, 1b, 2 ... 6b); some rows carry '2.00000'.
     ptal_label = ptal["PTAL"].str.strip().str.replace(r"^(\d)\.0+$", r"\1", regex=True)
-    attributes = pd.DataFrame({"area_code": imd["lsoa11_code"], "imd_decile": pd.to_numeric(imd["IMD_decile"]),
-                               "imd_rank": pd.to_numeric(imd["IMD_rank"])})
+    attributes = pd.DataFrame({"area_code": imd["lsoa11_code"], "imd_decile": pd.to_numeric(imd["IMD_decile"], errors="coerce"),
+                               "imd_rank": pd.to_numeric(imd["IMD_rank"], errors="coerce")})
     attributes = attributes.merge(pd.DataFrame({
         "area_code": indicators["lsoa11_code"],
         "road_dist_gp_km": pd.to_numeric(indicators["road_distance_to_a_gp_surgery_indicator_km"], errors="coerce"),

@@ -1,47 +1,62 @@
-"""London postcode lookup (Code-Point Open) for search boxes and bid sites."""
+"""Every London postcode with its British National Grid point (OS Code-Point Open), and look-ups on it.
+
+Built once with the cache (`postcodes` in the tidy model) from the same two
+Code-Point files and with the same rule as the practice geocoder
+(`data.practices.geocode`): the current 2025 release first, then older London
+releases for postcodes no longer in it. So a practice's postcode, a typed
+postcode in the app's search box and a bid site given by postcode always land
+on the same point.
+"""
 from __future__ import annotations
 
 import pandas as pd
 
 from data.config import LONDON_POSTCODE_AREAS
+from data.practices import geocode
 from data.readers import normalise_postcode, postcode_area
 
-# Outward code + inward code, UK format (normalised: no space).
-POSTCODE_PATTERN = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+FOUND = "ok"
+NOT_FOUND = "not found among Greater London postcodes"
+OUTSIDE_LONDON = "outside London"
+EMPTY = "no postcode given"
 
 
-def postcode_table(current: pd.DataFrame, older: pd.DataFrame) -> pd.DataFrame:
-    """Current release first; older releases only for postcodes since terminated (live=False)."""
-    newest_older = older.sort_values("release", ascending=False).drop_duplicates("postcode")
-    table = pd.concat([current.assign(live=True),
-                       newest_older[~newest_older["postcode"].isin(current["postcode"])].assign(live=False)],
-                      ignore_index=True)
-    return table[["postcode", "easting", "northing", "release", "live"]]
+def postcode_table(codepoint_current: pd.DataFrame, codepoint_older: pd.DataFrame) -> pd.DataFrame:
+    """One row per located postcode: postcode (normalised, no spaces), easting, northing, release, live.
 
-
-def display_postcode(normalised: str) -> str:
-    """'N200DH' -> 'N20 0DH'."""
-    return f"{normalised[:-3]} {normalised[-3:]}" if len(normalised) > 3 else normalised
-
-
-def lookup_postcodes(queries: pd.Series, table: pd.DataFrame, live_only: bool = False) -> pd.DataFrame:
-    """Easting/northing (EPSG:27700) for each query, with a status saying why any failed.
-
-    status: 'ok' | 'malformed postcode' | 'outside London' (not a London postcode
-    area) | 'not found among Greater London postcodes' (Code-Point covers the 33
-    London districts only, so a Kent 'DA' postcode lands here too) |
-    'terminated postcode' (only when live_only).
+    `live` is True for postcodes in the current release, False for those only
+    in older releases (terminated or recoded since).
     """
-    normalised = normalise_postcode(queries.fillna("").astype(str))
-    found = pd.DataFrame({"query": queries.to_numpy(), "postcode": normalised.to_numpy()}).merge(
-        table, on="postcode", how="left")
-    well_formed = found["postcode"].str.fullmatch(POSTCODE_PATTERN).fillna(False).astype(bool)
-    in_london_area = postcode_area(found["postcode"]).isin(LONDON_POSTCODE_AREAS).fillna(False).astype(bool)
-    terminated = live_only & (found["live"] == False)  # noqa: E712  (NA-safe comparison)
-    found["status"] = "ok"
-    found.loc[found["easting"].isna() | terminated, "status"] = "not found among Greater London postcodes"
-    found.loc[terminated & found["easting"].notna(), "status"] = "terminated postcode"
-    found.loc[found["easting"].isna() & well_formed & ~in_london_area, "status"] = "outside London"
-    found.loc[~well_formed, "status"] = "malformed postcode"
-    found.loc[found["status"] != "ok", ["easting", "northing"]] = float("nan")
-    return found.set_index(queries.index)
+    located = geocode(pd.concat([codepoint_current["postcode"], codepoint_older["postcode"]]),
+                      codepoint_current, codepoint_older)
+    located = located[located["easting"].notna()].copy()
+    located["live"] = located["postcode"].isin(codepoint_current["postcode"])
+    return (located[["postcode", "easting", "northing", "release", "live"]]
+            .astype({"easting": float, "northing": float, "live": bool})
+            .sort_values("postcode").reset_index(drop=True))
+
+
+def display_postcode(postcode: str) -> str:
+    """'SW1A1AA' -> 'SW1A 1AA' (the inward code is always the last three characters)."""
+    return f"{postcode[:-3]} {postcode[-3:]}" if isinstance(postcode, str) and len(postcode) > 3 else postcode
+
+
+def lookup_postcodes(queries: pd.Series, table: pd.DataFrame) -> pd.DataFrame:
+    """Locate each query (any spacing or case) in `table` (a `postcode_table`).
+
+    Returns a frame on the queries' index: postcode (normalised), easting,
+    northing (NaN unless found) and status: "ok", "outside London" (not a
+    Greater London postcode area), "not found among Greater London postcodes",
+    or "no postcode given".
+    """
+    normalised = normalise_postcode(queries.astype("string"))
+    found = pd.DataFrame({"postcode": normalised}).merge(
+        table[["postcode", "easting", "northing"]].drop_duplicates("postcode"), on="postcode", how="left")
+    found.index = queries.index
+    blank = normalised.isna() | (normalised.fillna("") == "")
+    outside = ~postcode_area(normalised).isin(LONDON_POSTCODE_AREAS).fillna(False).astype(bool)
+    found["status"] = FOUND
+    found.loc[found["easting"].isna(), "status"] = NOT_FOUND
+    found.loc[found["easting"].isna() & outside, "status"] = OUTSIDE_LONDON
+    found.loc[blank, "status"] = EMPTY
+    return found

@@ -26,7 +26,7 @@ def latest_register(epraccur: dict[str, pd.DataFrame]) -> pd.DataFrame:
     stacked = pd.concat([frame.assign(snapshot=snapshot) for snapshot, frame in epraccur.items()], ignore_index=True)
     latest = stacked.sort_values("snapshot").drop_duplicates("practice_code", keep="last")
     latest = latest.rename(columns={"snapshot": "latest_snapshot"})
-    latest["is_gp"] = latest["prescribing_setting"] == GP_PRESCRIBING_SETTING
+    latest["is_gp"] = (latest["prescribing_setting"] == GP_PRESCRIBING_SETTING).fillna(False).astype(bool)
     return latest.reset_index(drop=True)
 
 
@@ -51,7 +51,11 @@ def geocode(postcodes: pd.Series, codepoint_current: pd.DataFrame, codepoint_old
 
 
 def nearest_snapshot(years: list[int], snapshots: dict[str, pd.Timestamp]) -> dict[int, str]:
-    """For each FY, the epraccur snapshot whose date is nearest the FY's midpoint (1 October)."""
+    """For each FY, the epraccur snapshot whose date is nearest the FY's midpoint (1 October).
+
+    `snapshots` must hold only the snapshots actually read: a nearer one that is
+    absent would otherwise leave the year with no snapshot postcode at all.
+    """
     return {year: min(snapshots, key=lambda s: abs((snapshots[s] - pd.Timestamp(year - 1, 10, 1)).days))
             for year in years}
 
@@ -90,26 +94,39 @@ def assign_areas(points: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], 
             inside = inside.fillna(snapped)
         out[f"{level}_code"] = inside
         still = out[f"{level}_code"].isna()
+        far = points.loc[still]
         report.join(f"{what} -> {level} (sjoin within{', nearest <= 500 m' if missing.any() else ''})",
                     len(points), int((~still).sum()),
-                    [{"point": str(i), "reason": f"no {level} within {NEAREST_AREA_MAX_M} m"} for i in points.index[still]],
+                    [{"easting": x, "northing": y, "reason": f"no {level} within {NEAREST_AREA_MAX_M} m"}
+                     for x, y in zip(far.geometry.x.round(1), far.geometry.y.round(1))],
                     {f"snapped to nearest {level} (point in a boundary gap)": int(snapped.notna().sum()),
                      f"no {level} within {NEAREST_AREA_MAX_M} m": int(still.sum())})
     return out
 
 
 def pcn_membership(relationships: pd.DataFrame, years: list[int]) -> pd.DataFrame:
-    """Practice -> PCN on 31 March of each year, from the union of all ePCN snapshots.
+    """Practice -> PCN for each year, from the union of all ePCN snapshots.
 
-    A relationship counts when it started on or before that day and had not
-    ended before it; where snapshots disagree the newest snapshot wins.
+    The PCN is the relationship in force on 31 March Y; a practice with none
+    that day (it left or closed during the year, or ODS records a gap between
+    two spells) takes the relationship in force on the latest day of FY Y it
+    had one, so a practice open in the year is not dropped from its network.
+    A relationship counts from its start to its end date inclusive. For each
+    practice-PCN pair only the newest snapshot that lists the pair is used: an
+    older snapshot shows no end date for a relationship a later one records as
+    ended. Where two relationships tie, the newest snapshot (then the latest
+    start) wins.
     """
+    newest = relationships.groupby(["practice_code", "pcn_code"])["snapshot"].transform("max")
+    relationships = relationships[relationships["snapshot"] == newest]
     rows = []
     for year in years:
-        day = fy_end(year)
-        live = relationships[(relationships["start_date"] <= day)
-                             & (relationships["end_date"].isna() | (relationships["end_date"] >= day))]
-        live = live.sort_values(["snapshot", "start_date"]).drop_duplicates("practice_code", keep="last")
+        start, end = fy_start(year), fy_end(year)
+        live = relationships[(relationships["start_date"] <= end)
+                             & (relationships["end_date"].isna() | (relationships["end_date"] >= start))]
+        last_day = live["end_date"].fillna(end).clip(upper=end)
+        live = live.assign(last_day=last_day).sort_values(["last_day", "snapshot", "start_date"])
+        live = live.drop_duplicates("practice_code", keep="last")
         rows.append(live[["practice_code", "pcn_code"]].assign(year=year))
     return pd.concat(rows, ignore_index=True)
 
@@ -136,7 +153,8 @@ def combine_workforce(series: list[pd.DataFrame], report: QualityReport) -> pd.D
     ordered = sorted(series, key=lambda frame: frame["year"].max())
     stacked = pd.concat(ordered, ignore_index=True)
     overlap = stacked.duplicated(["practice_code", "year"], keep=False)
-    revised = stacked[overlap].groupby(["practice_code", "year"])["gp_fte"].agg(lambda s: s.max() - s.min())
+    overlapping = stacked[overlap].groupby(["practice_code", "year"])["gp_fte"]
+    revised = overlapping.max() - overlapping.min()
     combined = stacked.drop_duplicates(["practice_code", "year"], keep="last").reset_index(drop=True)
     report.note(f"Workforce files overlap on {int(overlap.sum() // 2):,} practice-years "
                 f"({', '.join(map(str, sorted(stacked.loc[overlap, 'year'].unique())))}); the later file's "

@@ -113,10 +113,13 @@ def read_codepoint(path: Path, report: QualityReport, release: str | None = None
     # PQ 90 = no coordinates; (0, 0) also means unlocated in Code-Point.
     bad = out["easting"].isna() | out["northing"].isna() | (out["positional_quality"] == 90) | (
         (out["easting"] == 0) & (out["northing"] == 0))
-    dup = out["postcode"].duplicated(keep="first") & ~bad
-    report.file(path.name, len(out), int((~bad & ~dup).sum()),
+    # Duplicates are judged among usable records only (an unusable first record must not hide a
+    # good second one); where releases are stacked, the newest release's record is kept.
+    usable = out[~bad].sort_values("release", ascending=False, kind="stable")
+    dup = usable["postcode"].duplicated(keep="first")
+    report.file(path.name, len(out), int((~dup).sum()),
                 {"no coordinates (PQ 90 or 0,0)": int(bad.sum()), "duplicate postcode": int(dup.sum())})
-    return out[~bad & ~dup].reset_index(drop=True)
+    return usable[~dup].sort_index().reset_index(drop=True)
 
 
 def read_payments(path: Path, year: int, report: QualityReport) -> pd.DataFrame:
@@ -155,6 +158,8 @@ def read_workforce(path: Path, report: QualityReport) -> pd.DataFrame:
     for column in out.columns.drop(["practice_code", "year"]):
         out[column] = pd.to_numeric(out[column], errors="coerce")
     bad_year = out["year"].isna()
+    if bad_year.all():
+        raise DataFileError(path, f"no row has a numeric Year; expected {what}")
     dup = out.duplicated(["practice_code", "year"]) & ~bad_year
     negative = (out["gp_fte"] < 0).fillna(False) & ~bad_year & ~dup
     out.loc[negative, "gp_fte"] = np.nan
@@ -175,9 +180,11 @@ def read_registered_totals(path: Path, report: QualityReport) -> pd.DataFrame:
     extract = pd.to_datetime(frame["EXTRACT_DATE"].str.title(), format="%d%b%Y", errors="coerce")
     if extract.isna().all():
         raise DataFileError(path, f"EXTRACT_DATE not in the published ddMonyyyy form; expected {what}")
+    kept = totals & extract.notna()
     out = pd.DataFrame({"practice_code": frame["CODE"], "extract_date": extract,
-                        "registered": pd.to_numeric(frame["NUMBER_OF_PATIENTS"], errors="coerce")})[totals]
-    report.file(path.name, len(frame), len(out), {"not an all-persons total": int((~totals).sum())},
+                        "registered": pd.to_numeric(frame["NUMBER_OF_PATIENTS"], errors="coerce")})[kept]
+    report.file(path.name, len(frame), len(out), {"not an all-persons total": int((~totals).sum()),
+                                                  "EXTRACT_DATE not a date": int((totals & extract.isna()).sum())},
                 detail=f"extract {extract.dropna().iloc[0]:%Y-%m-%d}, national")
     return out.reset_index(drop=True)
 
@@ -223,8 +230,8 @@ def read_epcn(path: Path, snapshot: str, report: QualityReport) -> tuple[pd.Data
     for ours, pattern in EPCN_PARTNER_COLUMNS.items():
         found = [c for c in partners.columns if re.search(pattern, c, flags=re.I)]
         if not found:
-            raise DataFileError(path, f"no column matching '{pattern}' in sheet '{partner_sheet}'; "
-                                      f"found {list(partners.columns)}")
+            raise DataFileError(path, f"no column matching '{pattern}' in sheet '{partner_sheet}' "
+                                      f"(found {list(partners.columns)}); expected {what}")
         mapping[found[0]] = ours
     partners = partners[list(mapping)].rename(columns=mapping)
     partners["start_date"] = _dates(partners["start_date"], "%Y%m%d")
@@ -251,9 +258,13 @@ def read_boundaries(path: Path, columns: dict[str, str], what: str, report: Qual
 
     The GLA shapefiles carry an ESRI 'British_National_Grid' WKT that pyproj
     does not resolve to EPSG:27700, so the CRS is asserted, not inferred: the
-    coordinates are checked to lie in the BNG range first.
+    coordinates are checked to lie in the BNG range first (a missing or
+    unreadable .prj is therefore not an error).
     """
     _require_file(path, what)
+    if path.suffix.lower() == ".shp":  # GDAL would read a shapefile without its table as if it had no columns
+        for sidecar in (".shx", ".dbf"):
+            _require_file(path.with_suffix(sidecar), f"the {sidecar} part of {path.name} ({what})")
     try:
         frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
@@ -266,8 +277,11 @@ def read_boundaries(path: Path, columns: dict[str, str], what: str, report: Qual
     frame = frame.set_crs(BNG, allow_override=True)
     invalid = ~frame.geometry.is_valid
     cleaned, slivers = clean_polygons(frame.geometry.to_numpy())
-    if len(cleaned) != len(frame) or shapely.is_empty(cleaned).any():
-        raise DataFileError(path, f"a feature has no polygon area after repair; expected {what}")
+    no_area = shapely.is_missing(cleaned) | shapely.is_empty(cleaned)
+    if no_area.any():
+        codes = frame.loc[no_area, next(iter(columns))].astype(str).tolist()
+        raise DataFileError(path, f"{len(codes)} feature(s) have no polygon area after repair "
+                                  f"({', '.join(codes[:5])}); expected {what}")
     frame = frame.set_geometry(gpd.GeoSeries(cleaned, index=frame.index, crs=BNG))
     out = frame[list(columns) + ["geometry"]].rename(columns=columns)
     label = f"{path.name}{':' + layer if layer else ''}"
@@ -282,18 +296,26 @@ SLIVER_HOLE_M2 = 1.0  # holes this small are dissolve artefacts (the derived CCG
 def clean_polygons(geometries: np.ndarray) -> tuple[np.ndarray, int]:
     """Valid MultiPolygons without sliver holes (vectorised over all rings).
 
-    make_valid can return collections with stray lines: only polygon parts are
-    kept. Returns the cleaned geometries and the number of holes removed.
+    make_valid can return collections with stray lines, and such a collection
+    can itself hold a MultiPolygon: parts are flattened twice and only polygons
+    kept. A feature left with no polygon at all comes back as None (the caller
+    decides whether that is an error). Returns the cleaned geometries and the
+    number of holes removed.
     """
-    repaired = shapely.make_valid(geometries)
+    repaired = shapely.make_valid(np.asarray(geometries, dtype=object))
     parts, owner = shapely.get_parts(repaired, return_index=True)
-    polygonal = shapely.get_type_id(parts) == 3  # Polygon (MultiPolygons are already split into parts)
+    parts, nested_owner = shapely.get_parts(parts, return_index=True)
+    owner = owner[nested_owner]
+    polygonal = shapely.get_type_id(parts) == 3  # Polygon
     parts, owner = parts[polygonal], owner[polygonal]
     rings, ring_owner = shapely.get_rings(parts, return_index=True)
     first_ring = np.r_[True, ring_owner[1:] != ring_owner[:-1]]
     sliver = ~first_ring & (shapely.area(shapely.polygons(rings)) < SLIVER_HOLE_M2)
     rebuilt = shapely.polygons(rings[~sliver], indices=ring_owner[~sliver])
-    return shapely.multipolygons(rebuilt, indices=owner), int(sliver.sum())
+    with_area = np.unique(owner)
+    cleaned = np.full(len(repaired), None, dtype=object)
+    cleaned[with_area] = shapely.multipolygons(rebuilt, indices=np.searchsorted(with_area, owner))
+    return cleaned, int(sliver.sum())
 
 
 def read_population_syoa(path: Path, mid_year: int, report: QualityReport) -> pd.DataFrame:

@@ -28,6 +28,7 @@ import pandas as pd
 
 POPULATION_MID_YEARS = (2017, 2019, 2020)
 FLOWS_YEAR = 2023  # July 2022 extract
+PCN_FIRST_YEAR = 2020  # PCNs began 1 July 2019: 31 March 2020 is the first year-end with PCNs
 FLOWS_SNAPSHOT = "July 2022"
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from data.config import data_dir
 from data.errors import DataFileError
+from tests.data_fixtures import bundle_model, data_bundle, writable_bundle  # noqa: F401  (raw-bundle fixtures)
 
 
 @pytest.fixture(scope="session")
