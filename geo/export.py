@@ -21,6 +21,7 @@ from geo.access import DEFAULT_D0
 from geo.catchments import FIRST_PCN_YEAR, lsoa_pcn_assignment, pcn_catchments
 from geo.hotspots import getis_ord_gi_star, lsoa_weights
 from geo.measures import MEASURES, Provision, check_measure
+from geo.memo import Memo
 from geo.need import check_weighting
 from geo.persistence import classify_persistence
 
@@ -38,12 +39,10 @@ class AreaTables:
 
     def __init__(self, provision: Provision):
         self.provision = provision
-        self._memo: dict[tuple, object] = {}
+        self._memo = Memo(max_entries=512)
 
     def _cached(self, key: tuple, compute):
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        return self._memo.get(key, compute)
 
     def years(self, measure: str, level: str) -> list[int]:
         years = self.provision.years_for(measure)

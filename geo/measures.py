@@ -38,6 +38,7 @@ from data.config import BNG
 from data.model import AtlasData
 from data.years import FLOWS_SNAPSHOT, FLOWS_YEAR, fy_label
 from geo.access import DEFAULT_D0, PER, check_d0, decay_matrix, e2sfca, nearest_distance
+from geo.memo import Memo
 from geo.need import WEIGHTINGS, check_weighting, need_weighted_population
 
 LEVEL_CODE_COLUMN = {"lsoa11": "area_code", "msoa11": "msoa11_code", "ward": "ward_code", "borough": "borough_code",
@@ -86,13 +87,11 @@ class Provision:
         self.imd_decile = lsoa.set_index("area_code")["imd_decile"]
         self.supply_years = atlas.years
         self.location_years = sorted(int(y) for y in atlas.practice_years["year"].unique())
-        self._memo: dict[tuple, object] = {}
+        self._memo = Memo(max_entries=2048)
 
     # ------------------------------------------------------------------ helpers
     def _cached(self, key: tuple, compute):
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        return self._memo.get(key, compute)
 
     def years_for(self, measure: str) -> list[int]:
         return self.supply_years if check_measure(measure).uses_supply else self.location_years

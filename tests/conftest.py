@@ -4,6 +4,7 @@ import pytest
 from data.config import data_dir
 from data.errors import DataFileError
 from tests.data_fixtures import bundle_model, data_bundle, writable_bundle  # noqa: F401  (raw-bundle fixtures)
+from tests.e2e_support import app_url, chromium, shots, tab  # noqa: F401  (browser fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,92 @@
+"""Command line for the bid evaluator (the only part of geo.bids that touches files).
+
+    python -m geo.bids --bids FILE.csv --year YEAR [--d0 METRES] [--weights age|age_imd|none]
+                       [--objective OBJECTIVE] [--close CODES] [--merge FROM>INTO,...] [--k K --n N]
+                       --out ranked.csv|-
+
+Writes one row per input row (status, scores, rank; valid rows ranked by the
+objective) and prints the combined-scenario summary on stderr. Bad arguments
+or an unreadable file: one line on stderr, exit status 2, no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from data.errors import DataFileError
+from data.loader import load_atlas
+from geo.access import D0_RANGE, DEFAULT_D0, check_d0
+from geo.bids import (DEFAULT_K, DEFAULT_N, DEFAULT_OBJECTIVE, OBJECTIVES, BidFileError, bid_baseline, bids_from_csv,
+                      check_bids_file, evaluate, parse_changes, ranked_table, summary_line)
+from geo.measures import Provision
+from geo.need import WEIGHTINGS
+
+PROG = "geo.bids"
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _d0(text: str) -> float:
+    try:
+        return check_d0(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"d0 must be a number of metres between {D0_RANGE[0]:,.0f} and "
+                                         f"{D0_RANGE[1]:,.0f}, got {text!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    build = _OneLineParser(prog=f"python -m {PROG}", description="Score and rank proposed GP premises (bids).")
+    build.add_argument("--bids", required=True, help="CSV: label, postcode | easting,northing | lat,lon, "
+                                                     "added_gp_fte [, cost, practice_code]; at most 2 MB")
+    build.add_argument("--year", required=True, help="year label (NHS financial year ending 31 March)")
+    build.add_argument("--d0", type=_d0, default=DEFAULT_D0, help=f"catchment in metres (default {DEFAULT_D0:g})")
+    build.add_argument("--weights", choices=list(WEIGHTINGS), default="age")
+    build.add_argument("--objective", choices=list(OBJECTIVES), default=DEFAULT_OBJECTIVE)
+    build.add_argument("--close", default="", help="practice codes closed in the scenario, comma-separated")
+    build.add_argument("--merge", default="", help="merges FROM>INTO (or FROM:INTO), comma-separated")
+    build.add_argument("--k", type=int, default=DEFAULT_K, help="persistent: bottom quintile in at least k ...")
+    build.add_argument("--n", type=int, default=DEFAULT_N, help="... of the last n years")
+    build.add_argument("--out", required=True, help="output CSV path, or - for stdout")
+    return build
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    path = Path(args.bids)
+    try:
+        if not path.is_file():
+            raise BidFileError(f"bids file not found: {path}")
+        check_bids_file(path.name, path.stat().st_size)
+        raw = bids_from_csv(path.read_bytes(), path.name)
+    except BidFileError as exc:
+        return _fail(str(exc))
+    try:
+        model = Provision(load_atlas())  # from the cache, building it first when missing or stale
+        year = int(args.year) if args.year.strip().lstrip("-").isdigit() else args.year
+        base = bid_baseline(model, year, args.weights, args.d0, args.k, args.n)
+    except (DataFileError, ValueError) as exc:
+        return _fail(str(exc))
+    changes, problems = parse_changes(args.close, args.merge, base)
+    if problems:
+        return _fail("; ".join(problems))
+    scenario = evaluate(raw, base, changes, args.objective)
+    table = ranked_table(scenario)
+    try:
+        table.to_csv(sys.stdout if args.out == "-" else args.out, index=False)
+    except OSError as exc:
+        return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+    print(summary_line(scenario.summary), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

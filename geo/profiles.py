@@ -1,0 +1,169 @@
+"""Profiles for the app's detail views: one area (value, rank, trend, persistence, people, practices serving it)
+and one practice (list and FTE over years against London, its PCN, where its patients live).
+
+Everything is derived from `geo.export.AreaTables` / `geo.measures.Provision`,
+so a profile shows exactly the numbers the map and the tables show.
+
+Practices serving an area: `Provision.attribution` says how each practice's
+patients spread over London LSOAs (July 2022 flows; E2SFCA catchment or
+nearest LSOA for practices without flows). A practice's patients living in an
+area are estimated as its list size x the share of its London patients living
+in the area's LSOAs; each practice's share of the area is its part of the sum.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from data.years import FLOWS_SNAPSHOT, fy_label
+from geo.export import AreaTables
+from geo.measures import LEVEL_CODE_COLUMN, Provision
+from geo.search import to_lonlat
+
+MOST_DEPRIVED_DECILES = (1, 2)  # IMD 2019 national deciles: the most deprived 20% of England
+
+
+def area_lsoas(tables: AreaTables, level: str, area_code: str, year: int) -> list[str]:
+    """LSOA codes making up an area of a level in a year (PCN catchments change by year)."""
+    if level == "pcn":
+        assignment = tables.pcn_assignment(year)
+        return sorted(assignment.index[assignment == area_code])
+    lsoa = tables.provision.lsoa
+    return sorted(lsoa.loc[lsoa[LEVEL_CODE_COLUMN[level]] == area_code, "area_code"])
+
+
+def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, weights: str, d0: float) -> pd.DataFrame:
+    """Practices whose patients live in the LSOAs, largest first.
+
+    Columns: practice_code, practice_name, pcn_code, pcn_name, residents (estimated registered
+    residents of the area), share (of the area's registered residents), list_size, gp_fte,
+    patients_per_gp_fte, attribution_basis.
+    """
+    shares, basis = provision.attribution(year, weights, d0)
+    rows = np.flatnonzero(np.isin(provision.lsoa_codes, lsoa_codes))
+    in_area = np.asarray(shares[rows].sum(axis=0)).ravel()
+    points = provision.supply_points(year)
+    residents = points["list_size"].fillna(0).to_numpy() * in_area
+    served = points.assign(residents=residents, attribution_basis=basis.to_numpy())[residents > 0]
+    served = served.assign(share=served["residents"] / served["residents"].sum())
+    names = provision.atlas.practices.set_index("practice_code")["practice_name"]
+    pcn_names = provision.atlas.pcns.set_index("pcn_code")["pcn_name"]
+    served = served.assign(practice_name=served["practice_code"].map(names),
+                           pcn_name=served["pcn_code"].map(pcn_names))
+    return served.sort_values(["residents", "practice_code"], ascending=[False, True])[
+        ["practice_code", "practice_name", "pcn_code", "pcn_name", "residents", "share", "list_size", "gp_fte",
+         "patients_per_gp_fte", "attribution_basis"]].reset_index(drop=True)
+
+
+def people(provision: Provision, lsoa_codes: list[str], year: int) -> dict:
+    """Residents (ONS mid-year standing in for the year) and IMD 2019 deprivation of a set of LSOAs."""
+    lsoa_years = provision.atlas.lsoa_years
+    rows = lsoa_years[(lsoa_years["year"] == year) & lsoa_years["lsoa11_code"].isin(lsoa_codes)]
+    residents = rows.set_index("lsoa11_code")["population"]
+    decile = provision.imd_decile.reindex(residents.index)
+    total = float(residents.sum())
+    known = decile.notna()
+    return {
+        "residents": total,
+        "population_mid_year": int(rows["population_mid_year"].iloc[0]) if len(rows) else None,
+        "most_deprived_share": float(residents[decile.isin(MOST_DEPRIVED_DECILES)].sum() / total) if total else np.nan,
+        "mean_imd_decile": float((residents[known] * decile[known]).sum() / residents[known].sum())
+        if residents[known].sum() else np.nan,
+    }
+
+
+def area_trend(tables: AreaTables, measure: str, level: str, area_code: str, weights: str, d0: float) -> pd.DataFrame:
+    """year, value (the area), london_median (median area of the level), london (all London) for every year."""
+    series = tables.series(measure, level, weights, d0)
+    median = series.groupby("year")["value"].median().rename("london_median")
+    own = series[series["area_code"] == area_code].set_index("year")["value"]
+    london = pd.Series({year: tables.provision.london_value(measure, year, weights, d0) for year in median.index},
+                       name="london")
+    return pd.DataFrame({"value": own.reindex(median.index)}).join(median).join(london).rename_axis("year").reset_index()
+
+
+def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, year: int, weights: str, d0: float,
+                 k: int, n: int, cut: float) -> dict | None:
+    """Everything the area panel shows, or None if the area is not on the map for that level and year."""
+    table = tables.table(level, measure, year, weights, d0)
+    row = table[table["area_code"] == area_code]
+    if row.empty:
+        return None
+    lsoas = area_lsoas(tables, level, area_code, year)
+    try:
+        persistence = tables.persistence(measure, level, year, weights, d0, k, n, cut)
+        persistence = persistence[persistence["area_code"] == area_code].iloc[0].to_dict()
+    except ValueError as exc:  # window does not fit before this year
+        persistence = {"persistence_class": None, "reason": str(exc)}
+    return {
+        "area_code": area_code, "area_name": row["area_name"].iloc[0], "level": level, "year": year,
+        "measure": measure, "value": float(row["value"].iloc[0]), "rank": row["rank"].iloc[0],
+        "n_ranked": int(table["value"].notna().sum()), "basis": row["basis"].iloc[0],
+        "london": tables.provision.london_value(measure, year, weights, d0),
+        "persistence": persistence, "n_lsoa": len(lsoas), "lsoa_codes": lsoas,
+        "imd_decile": tables.provision.imd_decile.get(area_code) if level == "lsoa11" else None,
+        **people(tables.provision, lsoas, year),
+    }
+
+
+def london_patients_per_gp_fte(provision: Provision) -> pd.Series:
+    """London's registered patients per GP FTE by year, over practices reporting both (aligned)."""
+    ratios = {}
+    for year in provision.supply_years:
+        points = provision.supply_points(year)
+        aligned = points[points["patients_per_gp_fte"].notna()]
+        ratios[year] = aligned["list_size"].sum() / aligned["gp_fte"].sum()
+    return pd.Series(ratios, name="london_patients_per_gp_fte").rename_axis("year")
+
+
+def practice_profile(provision: Provision, practice_code: str) -> dict | None:
+    """Register entry, yearly list / FTE / ratio against London, PCN per year; None for an unknown code."""
+    register = provision.atlas.practices
+    entry = register[register["practice_code"] == practice_code]
+    if entry.empty:
+        return None
+    years = provision.atlas.practice_years
+    own = years[years["practice_code"] == practice_code].set_index("year")
+    ratio = own["list_size"] / own["gp_fte"].where(own["gp_fte"] > 0)
+    pcn_names = provision.atlas.pcns.set_index("pcn_code")["pcn_name"]
+    history = pd.DataFrame({
+        "list_size": own["list_size"], "gp_fte": own["gp_fte"], "patients_per_gp_fte": ratio,
+        "pcn_code": own["pcn_code"], "pcn_name": own["pcn_code"].map(pcn_names), "fte_status": own["fte_status"],
+    }).join(london_patients_per_gp_fte(provision), how="left").rename_axis("year").reset_index()
+    history["fy"] = history["year"].map(fy_label)
+    return {**entry.iloc[0].drop(labels="geometry").to_dict(), "history": history}
+
+
+def pcn_members(provision: Provision, pcn_code: str, year: int) -> pd.DataFrame:
+    """Practices in a PCN on 31 March of the year with their list, GP FTE and patients per GP FTE."""
+    years = provision.atlas.practice_years
+    members = years[(years["year"] == year) & (years["pcn_code"] == pcn_code)]
+    names = provision.atlas.practices.set_index("practice_code")["practice_name"]
+    return pd.DataFrame({
+        "practice_code": members["practice_code"], "practice_name": members["practice_code"].map(names),
+        "list_size": members["list_size"], "gp_fte": members["gp_fte"],
+        "patients_per_gp_fte": members["list_size"] / members["gp_fte"].where(members["gp_fte"] > 0),
+    }).sort_values("practice_code").reset_index(drop=True)
+
+
+def patient_flows(provision: Provision, practice_code: str) -> tuple[pd.DataFrame, dict]:
+    """Where a practice's registered patients live (July 2022): London LSOA counts, and a summary."""
+    flows = provision.atlas.flows
+    own = flows[(flows["practice_code"] == practice_code) & (flows["patients"] > 0)]
+    london = own[own["lsoa_in_london"]][["lsoa11_code", "patients"]].sort_values("patients", ascending=False)
+    total = float(own["patients"].sum())
+    return london.reset_index(drop=True), {
+        "snapshot": FLOWS_SNAPSHOT, "patients": total, "london_patients": float(london["patients"].sum()),
+        "outside_london_share": 1 - float(london["patients"].sum()) / total if total else np.nan,
+        "lsoas": len(london)}
+
+
+
+def practice_points(provision: Provision, year: int) -> pd.DataFrame:
+    """The year's GP practices (as in the supply) with name, PCN name and lon/lat for the map."""
+    points = provision.supply_points(year)
+    names = provision.atlas.practices.set_index("practice_code")["practice_name"]
+    pcn_names = provision.atlas.pcns.set_index("pcn_code")["pcn_name"]
+    lon, lat = to_lonlat(points["easting"], points["northing"])
+    return points.assign(practice_name=points["practice_code"].map(names), pcn_name=points["pcn_code"].map(pcn_names),
+                         lon=lon, lat=lat)

@@ -1,0 +1,118 @@
+"""About the data: sources, vintages, licences and attributions, year and measure definitions, need weights
+and the build's full data-quality report. Definitions are the analytics modules' own docstrings, so the
+page cannot drift from the code."""
+from __future__ import annotations
+
+import inspect
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+import geo.access
+import geo.catchments
+import geo.hotspots
+import geo.measures
+import geo.need
+import geo.persistence
+import geo.profiles
+from data.loader import shared_atlas
+from data.years import year_definitions
+from geo.measures import MEASURES
+from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
+from layout.shell import SHORT_ATTRIBUTION
+
+CODEPOINT_ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data © "
+                         "Royal Mail copyright and database right 2025; Contains National Statistics data © Crown "
+                         "copyright and database right 2025")
+OGL = "Open Government Licence v3.0 (OGL)"
+SOURCES = (  # dataset, publisher, vintage used, licence
+    ("GP practice register (epraccur)", "NHS England ODS", "snapshots Dec 2019, Feb 2023, ~Aug 2024, ~Nov 2025", OGL),
+    ("PCN membership (ePCN)", "NHS England ODS", "Dec 2019, May 2022, Jan 2023, Oct 2024", OGL),
+    ("GP workforce: list size and fully qualified GP FTE", "NHS Digital (annual FY means derived by the Health "
+     "Equity Evidence Centre)", "FY2015/16 to FY2024/25", f"{OGL} (NHS Digital source data)"),
+    ("NHS Payments to General Practice (list sizes, Carr-Hill weighted lists)", "NHS Digital",
+     "FY2014/15 to FY2022/23", OGL),
+    ("Patients Registered at a GP Practice (monthly totals)", "NHS Digital", "Jan 2021 to May 2022", OGL),
+    ("Patients registered by LSOA of residence (patient flows)", "NHS Digital", "July 2022 extract", OGL),
+    ("Code-Point Open (postcode locations)", "Ordnance Survey", "2025-10 release, plus older London releases for "
+     "retired postcodes", f"OS OpenData licence (OGL-compatible); attribution: {CODEPOINT_ATTRIBUTION}"),
+    ("LSOA/MSOA 2011, ward and borough boundaries", "GLA London Datastore (ONS/OS)", "2011 Census geography; wards "
+     "2014 (City merged)", f"{OGL}; Contains OS data © Crown copyright and database right"),
+    ("CCG 2019 and ICB 2022 areas and LSOA lookups", "Office for National Statistics", "April 2019; July 2022",
+     f"{OGL}; Source: Office for National Statistics"),
+    ("Mid-year population estimates by LSOA and single year of age", "Office for National Statistics",
+     "mid-2017, mid-2019, mid-2020", OGL),
+    ("English Indices of Deprivation 2019", "MHCLG", "IoD 2019 (LSOA 2011)", OGL),
+    ("Public Transport Accessibility Levels", "TfL / GLA London Datastore", "2015", "OGL (London Datastore)"),
+)
+DEFINITION_MODULES = (geo.measures, geo.access, geo.need, geo.persistence, geo.hotspots, geo.catchments, geo.profiles)
+
+
+def _table(header: list[str], rows: list[list], class_name: str = "") -> dbc.Table:
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
+                      html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])],
+                     bordered=False, striped=True, hover=True, size="sm", class_name=class_name)
+
+
+def _quality(report: dict) -> list:
+    files = [[f["file"], f"{f['rows_in']:,}", f"{f['rows_kept']:,}",
+              "; ".join(f"{reason}: {n:,}" for reason, n in f["dropped"].items()) or "–", f["detail"]]
+             for f in report["files"]]
+    joins = [[j["join"], f"{j['matched']:,} / {j['total']:,}", f"{100 * j['match_rate']:.2f}%",
+              "; ".join(f"{reason}: {n:,}" for reason, n in j["reasons"].items()) or "–",
+              html.Details([html.Summary(f"{j['unmatched_count']:,} unmatched"),
+                            html.Ul([html.Li(", ".join(f"{k}={v}" for k, v in u.items())) for u in j["unmatched"]])])
+              if j["unmatched_count"] else "–"] for j in report["joins"]]
+    totals = [[t["name"], f"{t['value']:,}" if isinstance(t["value"], (int, float)) else str(t["value"]), t["unit"]]
+              for t in report["totals"]]
+    return [
+        html.H3("Files read", className="h6 mt-3"),
+        _table(["file", "rows in", "rows kept", "dropped (reason: rows)", "detail"], files, "quality-table"),
+        html.H3("Joins", className="h6 mt-3"),
+        _table(["join", "matched / total", "rate", "unmatched by reason", "unmatched records"], joins, "quality-table"),
+        html.H3("Totals", className="h6 mt-3"),
+        _table(["what", "value", "note"], totals, "quality-table"),
+        html.H3("Notes", className="h6 mt-3"),
+        html.Ul([html.Li(note) for note in report["notes"]], className="small"),
+    ]
+
+
+def page(**url_params) -> html.Div:
+    atlas = shared_atlas()
+    weights = [[band, f"{male:.2f}", f"{female:.2f}", f"{(male + female) / 2:.3f}"]
+               for band, (male, female) in CARR_HILL_AGE_SEX.items()]
+    measures = [[spec.label, spec.unit, f"{spec.poor} values", spec.description] for spec in MEASURES.values()]
+    definitions = [dbc.AccordionItem(dcc.Markdown(inspect.getdoc(module), className="small"),
+                                     title=f"{module.__name__}: {inspect.getdoc(module).splitlines()[0]}")
+                   for module in DEFINITION_MODULES]
+    return html.Div([
+        html.H1("About the data", className="h3"),
+        html.P("Every number in the atlas is computed from the open-data bundle listed below, rebuilt into a "
+               f"validated cache (built {atlas.meta.get('built_at', 'unknown')}). Year labels are NHS financial "
+               "years ending 31 March: 2025 = FY2024/25."),
+        html.H2("Sources, vintages and licences"),
+        _table(["dataset", "publisher", "vintage used", "licence"], [list(row) for row in SOURCES]),
+        html.H2("Attribution"),
+        html.Blockquote(CODEPOINT_ATTRIBUTION + ".", className="blockquote small", id="about-attribution"),
+        html.P(SHORT_ATTRIBUTION, className="small"),
+        html.P(["NHS, ONS, GLA and MHCLG data are used under the ",
+                html.A("Open Government Licence v3.0",
+                       href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"), "."],
+               className="small"),
+        html.H2("What a year means"),
+        _table(["source", "rule"], [[row["source"], row["rule"]] for row in year_definitions()]),
+        html.H2("Measures"),
+        _table(["measure", "unit", "poor provision =", "what it is"], measures),
+        dbc.Accordion(definitions, start_collapsed=True, always_open=True, class_name="mb-3"),
+        html.H2("Need weights"),
+        html.P(["Resident population is weighted by age band (GMS Carr-Hill workload index, relative to males "
+                "5-14; persons use the mean of the male and female weights) and optionally by deprivation (up to +"
+                f"{IMD_UPLIFT:.0%} for the most deprived IMD decile). Options: ",
+                "; ".join(f"{key} = {text}" for key, text in WEIGHTINGS.items()), "."], className="small"),
+        _table(["age band", "male", "female", "weight used"], weights),
+        html.H2("Data-quality report"),
+        html.P("What came in, what matched and what was dropped (with the reason), from the last cache build.",
+               className="small"),
+        *_quality(atlas.quality.to_dict()),
+        html.Details([html.Summary("Plain-text report"), html.Pre(atlas.quality.to_text(), className="small")]),
+    ], className="about-page container-xxl bg-white p-4 rounded shadow-sm")

@@ -1,0 +1,71 @@
+"""Web geometry for the maps: serialised once per process per layer, then only ever referenced by URL.
+
+London's LSOA layer is 2.8 MB of GeoJSON, and Plotly's own serialisation of a
+geometry-laden figure costs more than a whole callback may take. So each
+layer is turned into bytes once (features with ``id`` = area code and no
+properties, coordinates at 5 decimals, about 1 m), gzipped once, and served
+as a file by app.py; a figure names it by URL (`geometry_url`). plotly.js
+fetches a GeoJSON URL once per page and shares it between every trace that
+names it, so switching measure, year or overlays never moves geometry again.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from dataclasses import dataclass
+
+import geopandas as gpd
+import orjson
+import shapely
+
+from data.config import WGS84
+
+DECIMALS = 5
+_LONG_DECIMAL = re.compile(rf"-?\d+\.\d{{{DECIMALS + 1},}}")  # float noise such as 0.12218999999999999
+
+
+@dataclass(frozen=True)
+class WebLayer:
+    name: str                 # 'lsoa11', or 'pcn-2024' for the year's PCN catchments
+    codes: tuple[str, ...]    # area code of each feature, in feature order
+    geometries: tuple[str, ...]  # GeoJSON geometry text of each feature
+    body: bytes               # the FeatureCollection
+    gzipped: bytes
+    etag: str
+    bounds: tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+
+def _rounded(text: str) -> str:
+    return _LONG_DECIMAL.sub(lambda match: repr(round(float(match.group()), DECIMALS)), text)
+
+
+def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
+    """Serialise an EPSG:4326 layer (area_code, geometry) once: empty geometries are left out."""
+    assert frame.crs == WGS84, f"web geometry must be {WGS84}, got {frame.crs}"
+    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
+    codes = tuple(str(code) for code in frame["area_code"])
+    features = ",".join(f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"geometry":{geometry}}}'
+                        for code, geometry in zip(codes, geometries))
+    body = f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
+    return WebLayer(name=name, codes=codes, geometries=geometries, body=body, gzipped=gzip.compress(body, 6),
+                    etag=hashlib.sha1(body).hexdigest()[:16], bounds=tuple(float(b) for b in frame.total_bounds))
+
+
+def layer_geojson(layer: WebLayer, properties: list[dict]) -> str:
+    """The layer with one properties object per feature (same order as `layer.codes`), for download."""
+    features = ",".join(
+        f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"properties":'
+        f'{orjson.dumps(props, option=orjson.OPT_SERIALIZE_NUMPY).decode()},"geometry":{geometry}}}'
+        for code, props, geometry in zip(layer.codes, properties, layer.geometries))
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'
+
+
+def geometry_url(layer: WebLayer, prefix: str = "/") -> str:
+    """Where app.py serves the layer; the content hash makes the URL cacheable forever."""
+    return f"{prefix}geometry/{layer.name}.geojson?v={layer.etag}"

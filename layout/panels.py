@@ -1,0 +1,115 @@
+"""The explore side panel: an area's figures, trend, persistence, people and the practices serving it;
+or a short practice summary with a link to its page."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from data.years import fy_label
+from geo.measures import Measure
+from layout.charts import small_map, trend_figure
+from layout.components import download_button, fmt
+from layout.tables import grid, number_column
+
+PERSISTENCE_COLOURS = {"persistent": "danger", "intermittent": "warning", "never": "success",
+                       "insufficient data": "secondary"}
+CHART_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+SERVING_ROWS = 200  # the grid lists at most this many practices (the CSV has them all)
+
+
+def practice_link(code: str, name: str, query: str) -> str:
+    """Markdown link to the practice page, keeping the rest of the view in the URL."""
+    separator = "&" if query else "?"
+    return f"[{(name or code).title()}]({dash.get_relative_path('/practice')}{query}{separator}practice={code})"
+
+
+def _persistence_block(persistence: dict, cut: float) -> html.Div:
+    cls = persistence.get("persistence_class")
+    if cls is None:
+        return html.Div(persistence.get("reason", "Persistence not available."), className="small text-muted")
+    sentence = (f"In the poorest {cut:.0%} in {int(persistence['years_poor'])} of "
+                f"{int(persistence['years_with_data'])} years {fy_label(int(persistence['window_start']))}–"
+                f"{fy_label(int(persistence['window_end']))}")
+    return html.Div([dbc.Badge(str(cls).capitalize(), color=PERSISTENCE_COLOURS.get(str(cls), "secondary"),
+                               class_name="me-2", id="panel-persistence"), html.Span(sentence, className="small")])
+
+
+def serving_columns(spec: Measure) -> list[dict]:
+    return [
+        {"field": "practice", "headerName": "Practice", "cellRenderer": "markdown", "minWidth": 160, "flex": 2},
+        {"field": "pcn_name", "headerName": "PCN", "minWidth": 110, "flex": 1},
+        number_column("share_pct", "Share of residents", 1, "%", width=95),
+        number_column("residents", "Est. residents", 0, width=95),
+        number_column("list_size", "List", 0, width=85),
+        number_column("gp_fte", "GP FTE", 1, width=80),
+        number_column("patients_per_gp_fte", "Patients per GP FTE", 0, width=95),
+    ]
+
+
+def serving_rows(practices: pd.DataFrame, query: str) -> list[dict]:
+    shown = practices.head(SERVING_ROWS)
+    return shown.assign(
+        practice=[practice_link(c, n, query) for c, n in zip(shown["practice_code"], shown["practice_name"])],
+        share_pct=shown["share"] * 100, pcn_name=shown["pcn_name"].fillna("–"),
+    )[["practice", "pcn_name", "share_pct", "residents", "list_size", "gp_fte", "patients_per_gp_fte"]].to_dict("records")
+
+
+def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, practice_points: pd.DataFrame,
+               spec: Measure, level_label: str, layer_url: str, camera: dict, cut: float, query: str) -> html.Div:
+    """Everything about one area, top to bottom in the order a planner reads it."""
+    year = profile["year"]
+    people = [f"{fmt(profile['residents'])} residents (ONS mid-{profile['population_mid_year']})"]
+    if profile.get("imd_decile") is not None and not pd.isna(profile["imd_decile"]):
+        people.append(f"IMD 2019 decile {int(profile['imd_decile'])} (1 = most deprived 10% of England)")
+    else:
+        people.append(f"{fmt(100 * profile['most_deprived_share'], 0, '%')} of residents in England's most "
+                      f"deprived 20% of LSOAs (IMD 2019); population-weighted mean decile "
+                      f"{fmt(profile['mean_imd_decile'], 1)}")
+    top = practice_points.head(10)
+    return html.Div([
+        html.H5(profile["area_name"], className="mb-0", id="panel-title"),
+        html.Div(f"{level_label} · {profile['area_code']} · {profile['n_lsoa']} LSOA"
+                 f"{'s' if profile['n_lsoa'] != 1 else ''}", className="small text-muted mb-2"),
+        html.Div([html.Span(fmt(profile["value"], spec.decimals), className="panel-value"),
+                  html.Span(f" {spec.unit}", className="small text-muted")]),
+        html.Div([f"{spec.label}, {fy_label(year)}. London rank ",
+                  html.Strong(f"{int(profile['rank']):,} of {profile['n_ranked']:,}" if pd.notna(profile["rank"])
+                              else "–"), " (1 = poorest). London overall ", fmt(profile["london"], spec.decimals),
+                  "."], className="small mb-2", id="panel-rank"),
+        _persistence_block(profile["persistence"], cut),
+        html.Ul([html.Li(text) for text in people], className="small mt-2 mb-1 ps-3"),
+        dcc.Graph(figure=trend_figure(trend, profile["area_name"], spec.label, spec.unit, spec.decimals, level_label),
+                  config=CHART_CONFIG, className="panel-chart"),
+        html.H6("Practices serving its residents", className="mt-2 mb-1"),
+        html.Div(f"Estimated registered residents = practice list × share of the practice's London patients "
+                 f"living here ({fy_label(year)}; patient flows July 2022, carried to other years). "
+                 f"{len(practices):,} practices.", className="form-text mt-0 mb-1"),
+        grid("explore-serving-grid", serving_rows(practices, query), serving_columns(spec), height="300px"),
+        download_button("explore-serving-csv", "Practices CSV"),
+        dcc.Download(id="explore-serving-download"),
+        html.H6("Where it is", className="mt-2 mb-1"),
+        dcc.Graph(figure=small_map(layer_url, [profile["area_code"]], [1], [profile["area_name"]], camera,
+                                   top.assign(label=top["practice_name"].fillna(top["practice_code"]).str.title()),
+                                   colorscale=[[0, "#fdae61"], [1, "#fdae61"]], height=220),
+                  config=CHART_CONFIG, className="panel-map"),
+        html.Div("Pink dots: the 10 practices serving most of its residents.", className="form-text"),
+    ], className="p-1")
+
+
+def practice_summary(row: dict, london_ratio: float, year: int, query: str) -> html.Div:
+    """A practice clicked on the map: its figures for the year and a link to its page."""
+    return html.Div([
+        html.H5(str(row["practice_name"]).title(), className="mb-0", id="panel-title"),
+        html.Div(f"GP practice · {row['practice_code']} · PCN {row.get('pcn_name') or '–'}",
+                 className="small text-muted mb-2"),
+        html.Ul([
+            html.Li(f"Registered patients {fmt(row['list_size'])} ({fy_label(year)})"),
+            html.Li(f"GP FTE (fully qualified) {fmt(row['gp_fte'], 1) if row.get('fte_reported') else 'not reported'}"),
+            html.Li(f"Patients per GP FTE {fmt(row['patients_per_gp_fte'])} (London {fmt(london_ratio)})"),
+        ], className="small ps-3"),
+        dcc.Link("Open the practice page →", href=f"{dash.get_relative_path('/practice')}{query}"
+                                                  f"{'&' if query else '?'}practice={row['practice_code']}",
+                 className="btn btn-sm btn-primary"),
+    ], className="p-1")

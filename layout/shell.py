@@ -1,0 +1,81 @@
+"""The app shell (URL, navbar, page slot, footer) and the routing of a URL to a page layout."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+import dash
+import dash_bootstrap_components as dbc
+import flask
+from dash import dcc, html
+
+from layout.pages import PAGES, page_for
+
+APP_TITLE = "London GP Provision Atlas"
+SHORT_ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data © Royal "
+                     "Mail copyright and database right 2025; Contains National Statistics data © Crown copyright "
+                     "and database right 2025. NHS and ONS data under the Open Government Licence v3.0.")
+log = logging.getLogger(__name__)
+
+
+def nav_id(path: str) -> dict:
+    return {"type": "nav-link", "path": path}
+
+
+def navbar() -> dbc.Navbar:
+    links = [dbc.NavItem(dbc.NavLink(page.label, href=dash.get_relative_path(page.path), id=nav_id(page.path),
+                                     active="exact"))
+             for page in PAGES if page.in_navbar]
+    return dbc.Navbar(dbc.Container([
+        dbc.NavbarBrand([html.Span("●", className="brand-dot me-2"), APP_TITLE],
+                        href=dash.get_relative_path("/"), class_name="fw-semibold"),
+        dbc.Nav(links, navbar=True, class_name="ms-auto"),
+    ], fluid=True), id="navbar", color="dark", dark=True, class_name="py-1 mb-2 no-print")
+
+
+def shell() -> html.Div:
+    return html.Div([
+        dcc.Location(id="url", refresh=False),
+        navbar(),
+        html.Main(id="page", className="container-fluid pb-2"),
+        html.Footer([SHORT_ATTRIBUTION, " ", dcc.Link("About the data", href=dash.get_relative_path("/about"))],
+                    id="footer", className="site-footer container-fluid"),
+    ], id="shell")
+
+
+def nav_hrefs(paths: list[str], search: str | None) -> list[str]:
+    """Navbar links keep the current view's query, so switching pages keeps measure, year and level."""
+    keep = "&".join(f"{k}={v}" for k, v in parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
+                    if k not in ("area", "practice", "embed", "print"))
+    return [dash.get_relative_path(path) + (f"?{keep}" if keep else "") for path in paths]
+
+
+def route(pathname: str | None, search: str | None) -> tuple:
+    """Page content, navbar/footer visibility and shell class for a URL. Never raises: a broken page shows
+    one clear message (and the exception goes to the server log)."""
+    params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=True))
+    chrome_less = params.get("embed", "").strip().lower() in ("1", "true", "yes", "on")
+    printing = params.get("print", "").strip().lower() in ("1", "true", "yes", "on")
+    hidden = {"display": "none"} if chrome_less else {}
+    shell_class = " ".join(c for c in ("embed" if chrome_less else "", "print-mode" if printing else "") if c)
+    page = page_for("/" + (dash.strip_relative_path(pathname or "/") or ""))
+    if page is None:
+        return not_found(pathname), hidden, hidden, shell_class
+    broken = flask.current_app.config.get("ATLAS_BROKEN_PAGES", {})
+    if page.path in broken:
+        return dbc.Alert([html.H4(f"{page.label} is unavailable"), html.P("This page failed to start on the server "
+                          "(details in the server log); the rest of the atlas works."),
+                          dcc.Link("Go to the map", href=dash.get_relative_path("/"))], color="danger",
+                         class_name="m-3"), hidden, hidden, shell_class
+    try:
+        content = page.render(**params)
+    except Exception:  # noqa: BLE001 - any failure must reach the user as a message, not a traceback
+        log.exception("rendering %s?%s failed", pathname, search)
+        content = dbc.Alert(["This view could not be drawn. ", dcc.Link("Start again", href=dash.get_relative_path("/")),
+                             " or check the link."], color="danger", class_name="m-3")
+    return content, hidden, hidden, shell_class
+
+
+def not_found(pathname: str | None) -> html.Div:
+    return dbc.Alert([html.H4("Page not found"), html.P(f"There is no page at {pathname}."),
+                      dcc.Link("Go to the map", href=dash.get_relative_path("/"))], color="warning", class_name="m-3")

@@ -1,0 +1,120 @@
+"""Explore callbacks called directly on the real data: representative and bad inputs."""
+import json
+import re
+
+import dash
+import plotly.io as pio
+import pytest
+
+pytestmark = pytest.mark.real_data
+
+CONTROLS = {"measure": "e2sfca", "level": "lsoa11", "year": 2025, "weights": "age", "d0": 1600, "k": 4, "n": 5,
+            "cut": 0.2, "scheme": "quantiles", "layers": ["persistent"]}
+
+
+@pytest.fixture(scope="module")
+def request_context(atlas):
+    from app import app
+    with app.server.test_request_context("/"):
+        yield app
+
+
+def sent(value) -> str:
+    """What Dash would put on the wire for an output."""
+    return pio.to_json(value.to_plotly_json() if isinstance(value, dash.Patch) else value, validate=False)
+
+
+def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometry(request_context):
+    from callbacks.explore import update_map
+    figure, meta, footnote, notes, config = update_map(CONTROLS, "", None, None)
+    assert isinstance(figure, dict) and len(figure["data"][0]["locations"]) == 4835
+    assert figure["data"][0]["geojson"].startswith("/geometry/lsoa11.geojson?v=") and meta == figure["data"][0]["geojson"]
+    assert footnote.startswith("E2SFCA access · LSOA (2011) · FY2024/25") and re.search(r"\d+ persistent", str(notes))
+    assert config["toImageButtonOptions"]["filename"] == "gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600"
+    for change in ({"measure": "patients_per_gp_fte"}, {"year": 2022}, {"weights": "age_imd"},
+                   {"scheme": "natural_breaks"}, {"layers": ["practices", "hotspots", "pcn"]}):
+        patch, same_meta, footnote, _, _ = update_map({**CONTROLS, **change}, "", meta, None)
+        wire = sent(patch)
+        assert isinstance(patch, dash.Patch) and same_meta == meta
+        assert '"coordinates"' not in wire and "lsoa11.geojson" not in wire
+        assert len(wire) < 600_000, change
+    assert len(sent(update_map(CONTROLS, "", meta, None)[0])) < 300_000
+
+
+def test_a_new_level_or_pcn_year_redraws_the_figure(request_context):
+    from callbacks.explore import update_map
+    _, meta, *_ = update_map(CONTROLS, "", None, None)
+    figure, borough_meta, *_ = update_map({**CONTROLS, "level": "borough"}, "", meta, None)
+    assert isinstance(figure, dict) and len(figure["data"][0]["locations"]) == 33 and borough_meta != meta
+    _, pcn_2025, *_ = update_map({**CONTROLS, "level": "pcn"}, "", borough_meta, None)
+    figure, pcn_2024, *_ = update_map({**CONTROLS, "level": "pcn", "year": 2024}, "", pcn_2025, None)
+    assert isinstance(figure, dict) and "pcn-2024" in pcn_2024
+
+
+def test_inconsistent_or_bad_inputs_degrade_to_a_valid_view(request_context):
+    from callbacks.explore import update_map
+    figure, _, footnote, _, _ = update_map({**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
+                                           "?level=nowhere&area=E01000001", None, {"area": "garbage"})
+    assert "PCN catchment" in footnote and "FY2024/25" in footnote  # 2016 has no PCNs: latest year used
+    assert figure["data"][6]["locations"] == []                      # no selected outline for a bad code
+
+
+def test_selection_changes_from_clicks_search_and_clear(request_context):
+    from callbacks.common import current_view
+    from layout.explore import selection_change
+    view = current_view("", CONTROLS)
+    area_click = {"points": [{"curveNumber": 0, "location": "E01000001"}]}
+    change = selection_change("explore-map", area_click, None, view)
+    assert change["selection"] == {"area": "E01000001", "practice": None} and change["level"] == "lsoa11"
+    practice_click = {"points": [{"curveNumber": 7, "customdata": ["F83004", "Archway"]}]}
+    assert selection_change("explore-map", practice_click, None, view)["selection"]["practice"] == "F83004"
+    assert selection_change("explore-map", {"points": []}, None, view) is None
+    assert selection_change("explore-clear", None, None, view)["selection"] == {"area": None, "practice": None}
+    postcode = selection_change("explore-search", None, "postcode|SW1A1AA|", view)
+    assert postcode["selection"]["area"] == "E01004736" and "SW1A 1AA" in postcode["message"]
+    borough = selection_change("explore-search", None, "area|E09000007|borough", view)
+    assert borough["level"] == "borough" and borough["selection"]["area"] == "E09000007"
+    assert selection_change("explore-search", None, "postcode|ZZ99ZZ|", view)["selection"] is None
+    assert selection_change("explore-search", None, "bad", view)["message"] == "Not found in London."
+
+
+def test_search_suggestions(request_context):
+    from callbacks.explore import search_suggestions
+    labels = [option["label"] for option in search_suggestions("camden")]
+    assert labels[0] == "Camden (Borough)"
+    assert search_suggestions("sw1a 1aa") == [{"label": "SW1A 1AA (postcode)", "value": "postcode|SW1A1AA|"}]
+    assert search_suggestions("F83004")[0]["value"] == "practice|F83004|"
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        search_suggestions(" ")
+
+
+def test_panel_for_an_area_a_practice_and_nothing(request_context):
+    from callbacks.explore import panel
+    text = json.dumps(panel({"area": "E09000007", "practice": None}, {**CONTROLS, "level": "borough"}, "")
+                      .to_plotly_json(), default=str)
+    assert "Camden" in text and "London rank" in text and "Practices serving its residents" in text
+    text = json.dumps(panel({"area": None, "practice": "F83004"}, CONTROLS, "").to_plotly_json(), default=str)
+    assert "Archway Medical Centre" in text and "Open the practice page" in text
+    assert "Click an area" in json.dumps(panel({"area": "E09000007"}, CONTROLS, "").to_plotly_json(), default=str)
+
+
+def test_url_sync_keeps_the_whole_view_and_the_camera(request_context):
+    from callbacks.explore import sync_url
+    query, permalink, base = sync_url({"area": "E01000001", "practice": None},
+                                      {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5}, CONTROLS, "")
+    assert query == permalink == base
+    assert "area=E01000001" in query and "lat=51.51000" in query and "zoom=12.50" in query
+    assert "lat=51.51" in sync_url(None, {"autosize": True}, CONTROLS, query)[0]  # camera kept from the base
+
+
+def test_downloads_csv_and_geojson_content(request_context):
+    from callbacks.common import current_view
+    from layout.explore import layer_properties, map_values_for_view, serving_csv, values_csv
+    from layout.geometry import layer_geojson
+    view = current_view("", {**CONTROLS, "level": "borough"}, area="E09000007")
+    content, layer, _ = map_values_for_view(view)
+    lines = values_csv(view, content).splitlines()
+    assert lines[0].startswith("area_code,area_name,level,fy,measure,unit,value,rank,class") and len(lines) == 34
+    geojson = json.loads(layer_geojson(layer, layer_properties(view, content)))
+    assert len(geojson["features"]) == 33 and geojson["features"][0]["properties"]["colour"].startswith("#")
+    assert serving_csv(view).splitlines()[0].startswith("practice_code,practice_name")
