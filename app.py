@@ -26,6 +26,7 @@ from data.errors import DataFileError
 from layout.shell import APP_TITLE
 
 log = logging.getLogger("gp_atlas")
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 SAFE_SOURCE = re.compile(r"^(?:'self'|'none'|\*|https?://[A-Za-z0-9.\-]+(?::\d+)?|https?://\*\.[A-Za-z0-9.\-]+|"
                          r"[A-Za-z0-9.\-]+(?::\d+)?)$")
 
@@ -74,6 +75,8 @@ def _serve_geometry(app: Dash) -> None:
 def create_app() -> Dash:
     app = Dash(__name__, title=APP_TITLE, update_title=None, compress=True, suppress_callback_exceptions=True,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    # Bid CSVs over 2 MB get a clear message from the Bids page; far larger request bodies are refused outright.
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     policy = frame_ancestors(os.environ.get("GP_ATLAS_FRAME_ANCESTORS"))
     app.server.after_request(lambda response: response.headers.update({"Content-Security-Policy": policy}) or response)
     try:

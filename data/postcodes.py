@@ -19,6 +19,8 @@ FOUND = "ok"
 NOT_FOUND = "not found among Greater London postcodes"
 OUTSIDE_LONDON = "outside London"
 EMPTY = "no postcode given"
+MALFORMED = "not a UK postcode"
+POSTCODE_PATTERN = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"  # outward + inward code, normalised (no space)
 
 
 def postcode_table(codepoint_current: pd.DataFrame, codepoint_older: pd.DataFrame) -> pd.DataFrame:
@@ -45,9 +47,9 @@ def lookup_postcodes(queries: pd.Series, table: pd.DataFrame) -> pd.DataFrame:
     """Locate each query (any spacing or case) in `table` (a `postcode_table`).
 
     Returns a frame on the queries' index: postcode (normalised), easting,
-    northing (NaN unless found) and status: "ok", "outside London" (not a
-    Greater London postcode area), "not found among Greater London postcodes",
-    or "no postcode given".
+    northing (NaN unless found) and status: "ok", "not a UK postcode" (wrong
+    shape), "outside London" (not a Greater London postcode area), "not found
+    among Greater London postcodes", or "no postcode given".
     """
     normalised = normalise_postcode(queries.astype("string"))
     found = pd.DataFrame({"postcode": normalised}).merge(
@@ -58,5 +60,7 @@ def lookup_postcodes(queries: pd.Series, table: pd.DataFrame) -> pd.DataFrame:
     found["status"] = FOUND
     found.loc[found["easting"].isna(), "status"] = NOT_FOUND
     found.loc[found["easting"].isna() & outside, "status"] = OUTSIDE_LONDON
+    well_formed = normalised.fillna("").str.fullmatch(POSTCODE_PATTERN).astype(bool)
+    found.loc[~well_formed, "status"] = MALFORMED
     found.loc[blank, "status"] = EMPTY
     return found

@@ -101,7 +101,6 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 DEFAULT_K, DEFAULT_N = 4, 5
 
 INPUT_COLUMNS = ("label", "postcode", "easting", "northing", "lat", "lon", "added_gp_fte", "cost", "practice_code")
-POSTCODE_PATTERN = r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}"  # UK outward + inward code, no space
 LOCATION_HELP = "give a postcode, easting and northing, lat and lon, or a practice_code"
 
 
@@ -473,9 +472,6 @@ def _locate(text: dict, base: BidBaseline, changes: PracticeChanges, reasons: _R
 
     postcode = pd.Series("", index=index, dtype=object)
     by_postcode = source == "postcode"
-    well_formed = normalise_postcode(text["postcode"]).fillna("").str.fullmatch(POSTCODE_PATTERN).astype(bool)
-    reasons.add(by_postcode & ~well_formed, "malformed postcode '" + text["postcode"] + "'")
-    by_postcode = by_postcode & well_formed
     if by_postcode.any():
         queries = text["postcode"][by_postcode]
         wanted = base.postcodes["postcode"].isin(normalise_postcode(queries))

@@ -19,10 +19,16 @@ Measures (basis strings below are shown in legends, tooltips and exports):
   after July 2022) is shared by its E2SFCA catchment weights G(d) x P; one with
   nobody within d0 goes wholly to its nearest LSOA. So London's attributed FTE
   equals London's reported FTE. Areas: need-weighted-population-weighted mean.
-* ``patients_per_gp_fte``: practice list size / GP FTE, aligned (practices that
-  reported GP FTE > 0 that year, and their list of the same FY). An area's
-  value is the mean over the practices serving its residents, weighted by each
-  practice's patients living there (list x attribution share).
+* ``patients_per_gp_fte``: registered patients / GP FTE, aligned: only
+  practices that reported a positive GP FTE and list that year (FY means of
+  the same workforce returns; a zero GP FTE is read as an incomplete return,
+  e.g. 111 practices in FY2015/16). An area's value is the patients of those
+  practices living there divided by the GP FTE attributed to them by the same
+  shares (list x share / FTE x share, summed over the practices serving its
+  residents). That is the list-weighted *harmonic* mean of the practices'
+  ratios: at London level it is the familiar total patients / total FTE, and a
+  practice with 0.3 FTE and 9,000 patients cannot swamp an area the way it
+  would in an arithmetic mean of ratios (30,000).
 * ``nearest_practice_m``: straight-line metres from the LSOA centroid to the
   nearest open GP practice. Areas: resident-population-weighted mean.
 """
@@ -201,10 +207,9 @@ class Provision:
                 numerator = shares @ points["gp_fte"].to_numpy() * PER
                 denominator = self.need_population(year, weights)
             else:  # patients_per_gp_fte
-                ratio = points["patients_per_gp_fte"].to_numpy()
-                served = np.where(np.isnan(ratio), 0.0, points["list_size"].fillna(0).to_numpy())
-                denominator = shares @ served
-                numerator = shares @ (served * np.nan_to_num(ratio))
+                aligned = points["patients_per_gp_fte"].notna().to_numpy()
+                numerator = shares @ np.where(aligned, points["list_size"].fillna(0).to_numpy(), 0.0)
+                denominator = shares @ np.where(aligned, points["gp_fte"].to_numpy(), 0.0)
         value = np.divide(numerator, denominator, out=np.full(len(numerator), np.nan), where=denominator > 0)
         return pd.DataFrame({"lsoa11_code": self.lsoa_codes, "value": value,
                              "numerator": numerator, "denominator": denominator})

@@ -18,7 +18,7 @@ EXPECTED_STATUS = {  # label -> status (tests/fixtures/messy_bids.csv)
     "Good lat/lon": "ok",
     "Uplift": "ok",
     "Unknown postcode": "postcode 'E99 9ZZ': not found among Greater London postcodes",
-    "Malformed postcode": "malformed postcode 'HELLO'",
+    "Malformed postcode": "postcode 'HELLO': not a UK postcode",
     "Non-London postcode": "postcode 'B1 1AA': outside London",
     "Outside London grid": "site outside London (E 450000, N 180000)",
     "Outside London lat/lon": "site outside London (E 545088, N 258463)",
@@ -36,7 +36,7 @@ EXPECTED_STATUS = {  # label -> status (tests/fixtures/messy_bids.csv)
     "Bad cost": "non-numeric cost 'abc'",
     "Lat out of range": "lat/lon out of range (lat -90..90, lon -180..180)",
     "bid 22": "ok",
-    "Two problems": "added_gp_fte must be more than 0 (got -1); malformed postcode 'ZZ'",
+    "Two problems": "added_gp_fte must be more than 0 (got -1); postcode 'ZZ': not a UK postcode",
 }
 
 

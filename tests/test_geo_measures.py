@@ -38,11 +38,13 @@ def test_gp_fte_per_10k_flows_then_catchment_fallback(model):
     assert basis["P0"].startswith("patient flows") and basis["P1"].startswith("E2SFCA catchment")
 
 
-def test_patients_per_gp_fte_weighted_by_each_practices_patients_in_the_area(model):
+def test_patients_per_gp_fte_is_patients_living_there_over_fte_attributed_to_them(model):
     p1_share_e1 = G1000 / (G1000 + 1)
-    w0, w1 = 4000 * 0.25, 3000 * p1_share_e1  # patients of P0 and P1 living in E1
-    assert values(model, "patients_per_gp_fte").tolist() == pytest.approx(
-        [2000.0, (w0 * 2000 + w1 * 3000) / (w0 + w1), 3000.0], rel=1e-12)
+    patients = 4000 * 0.25 + 3000 * p1_share_e1  # patients of P0 and P1 living in E1
+    fte = 2 * 0.25 + 1 * p1_share_e1  # the GP FTE attributed to E1 by the same shares
+    assert values(model, "patients_per_gp_fte").tolist() == pytest.approx([2000.0, patients / fte, 3000.0], rel=1e-12)
+    # London: total patients / total FTE (7,000 / 3), not the list-weighted arithmetic mean of 2,000 and 3,000
+    assert model.london_value("patients_per_gp_fte", 2023) == pytest.approx(7000 / 3, rel=1e-12)
 
 
 def test_nearest_practice_distance(model):
@@ -120,3 +122,13 @@ def test_nearest_distance_tracks_the_imd_road_distance_indicator(provision, atla
     correlation = np.corrcoef(ours, road_km)[0, 1]
     assert correlation > 0.6
     assert (road_km * 1000 >= ours * 0.5).mean() > 0.95  # road distance is mostly longer than straight line
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("year", [2016, 2023, 2025])
+def test_london_patients_per_gp_fte_is_aligned_total_patients_over_total_fte(provision, atlas, year):
+    rows = atlas.practice_years
+    aligned = rows[(rows["year"] == year) & rows["is_gp"].fillna(False) & rows["easting"].notna()
+                   & (rows["gp_fte"] > 0) & (rows["list_size"] > 0)]
+    assert provision.london_value("patients_per_gp_fte", year) == pytest.approx(
+        aligned["list_size"].sum() / aligned["gp_fte"].sum(), rel=1e-9)
