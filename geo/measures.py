@@ -11,7 +11,11 @@ Measures (basis strings below are shown in legends, tooltips and exports):
 
 * ``e2sfca``: E2SFCA access (geo/access.py), GP FTE of practices open in the
   year as supply, need-weighted LSOA residents at LSOA centroids as demand;
-  x 10,000. Areas: need-weighted-population-weighted mean.
+  x 10,000. Areas: need-weighted-population-weighted mean. Only London
+  practices and London residents enter (the workforce series covers London
+  practices only), so LSOAs on the Greater London boundary whose nearest
+  surgeries lie outside London read lower than their residents' real access,
+  and a boundary practice's FTE is shared among London residents only.
 * ``gp_fte_per_10k``: GP FTE attributed to the LSOA per 10,000 need-weighted
   residents. Each practice's FTE is shared over London LSOAs in proportion to
   where its registered patients live (July 2022 flows, London residents only,
