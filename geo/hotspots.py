@@ -13,13 +13,15 @@ per measure and year.
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
 
-import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from libpysal.weights import W, Queen, w_subset
+if TYPE_CHECKING:  # esda and libpysal take ~1.7 s to import: loaded on first use, not at app start
+    import esda
+    from libpysal.weights import W
 
 from data.config import BNG
 from geo.measure_values import check_fraction, check_poor, check_values_frame
@@ -60,6 +62,7 @@ def lsoa_weights(lsoa_gdf: gpd.GeoDataFrame) -> W:
         raise ValueError(f"lsoa_weights needs polygons in {BNG} (metres) to snap vertices; got {lsoa_gdf.crs}")
     snapped = shapely.transform(lsoa_gdf.geometry.to_numpy(), lambda xy: np.round(xy / VERTEX_GRID_M) * VERTEX_GRID_M)
     polygons = gpd.GeoDataFrame({"area_code": lsoa_gdf["area_code"].to_numpy()}, geometry=snapped, crs=BNG)
+    from libpysal.weights import Queen
     return Queen.from_dataframe(polygons, ids="area_code", use_index=False, silence_warnings=True)
 
 
@@ -115,6 +118,7 @@ def getis_ord_gi_star(values_for_one_year: pd.DataFrame, weights: W, alpha: floa
                          f"got {permutations!r}")
     value = _values_on_weights(values_for_one_year, weights)
     has_value = value.notna().to_numpy()
+    from libpysal.weights import w_subset
     with_data = w_subset(weights, value.index[has_value].tolist(), silence_warnings=True)
     neighbours = np.zeros(len(value), dtype="int64")
     neighbours[has_value] = with_data.sparse.getnnz(axis=1)
@@ -172,6 +176,7 @@ def _exact_pseudo_p(p_sim: np.ndarray, permutations: int) -> np.ndarray:
 
 def _g_local_star(y: np.ndarray, weights: W, permutations: int, seed: int) -> esda.G_Local:
     """esda Gi*, binary weights plus self; serial (n_jobs=1: faster than worker processes at this size)."""
+    import esda
     with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         # esda 2.x warns on every call that its default permutation alternative will change;
         # G_Local has no argument to choose it, so the warning cannot be acted on here.
