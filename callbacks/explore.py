@@ -1,17 +1,16 @@
 """Explore page callbacks: parse inputs -> geo (via layout.explore) -> figure, Patch or panel."""
 from __future__ import annotations
 
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import control_inputs, control_states, current_view, register_year_slider
 from callbacks.context import search_index, shared_atlas
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
-from layout.explore import (full_map, layer_properties, map_config, map_values_for_view, panel_for, search_options,
-                            selection_change, serving_csv, values_csv)
+from layout.explore import (LEGEND_SELECTED, layer_properties, map_outputs, map_values_for_view, panel_for,
+                            search_options, selection_change, serving_csv, values_csv)
 from layout.geometry import layer_geojson
-from layout.mapfig import map_patch
 from layout.view import camera_from_relayout, view_query
 
 NAMES = VIEW_CONTROLS + MAP_CONTROLS
@@ -23,18 +22,21 @@ register_year_slider("explore")
 
 @callback(output=[Output("explore-map", "figure"), Output("explore-map-meta", "data"),
                   Output("explore-footnote", "children"), Output("explore-notes", "children"),
-                  Output("explore-map", "config")],
+                  Output("explore-paint", "data"), Output("explore-legend", "children")],
           inputs={"controls": control_inputs("explore", NAMES)},
           state={"base": BASE, "meta": State("explore-map-meta", "data"), "selection": SELECTION})
 def update_map(controls, base, meta, selection):
-    """Same geometry -> Patch of values only; new geometry (first render, level, PCN year) -> full figure."""
-    view = current_view(base, controls, **(selection or {}))
-    content, layer, urls = map_values_for_view(view)
-    figure = map_patch(content.updates, content.layout) if meta == urls["layer"] else full_map(view, content, urls, layer)
-    return figure, urls["layer"], content.footnote, [html.Li(note) for note in content.notes], map_config(view)
+    """Same geometry -> Patches of what changed; new geometry (first render, level, PCN year) -> full figure."""
+    figure, meta, paint, content = map_outputs(current_view(base, controls, **(selection or {})), meta)
+    return figure, meta, content.footnote, [html.Li(note) for note in content.notes], paint, content.legend
+
+
+# The areas are coloured in the browser from the paint store (assets/explore_map.js).
+clientside_callback(ClientsideFunction("atlas", "paint"), Input("explore-paint", "data"))
 
 
 @callback(output=[Output("explore-selection", "data"), Output("explore-map", "figure", allow_duplicate=True),
+                  Output("explore-paint", "data", allow_duplicate=True), Output(LEGEND_SELECTED, "hidden"),
                   Output("explore-level", "value"), Output("explore-search-result", "children")],
           inputs={"click": Input("explore-map", "clickData"), "searched": Input("explore-search", "value"),
                   "clear": Input("explore-clear", "n_clicks")},
@@ -45,9 +47,9 @@ def select(click, searched, clear, controls, base):
     change = selection_change(ctx.triggered_id, click, searched, view)
     if change is None:
         raise PreventUpdate
-    return (no_update if change["selection"] is None else change["selection"],
-            no_update if change["patch"] is None else change["patch"],
-            no_update if change["level"] == view.level else change["level"], change["message"])
+    kept = [no_update if change[key] is None else change[key]
+            for key in ("selection", "patch", "paint", "legend_hidden")]
+    return (*kept, no_update if change["level"] == view.level else change["level"], change["message"])
 
 
 @callback(Output("explore-search", "options"), Input("explore-search", "search_value"), prevent_initial_call=True)

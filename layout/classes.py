@@ -23,19 +23,40 @@ YL_OR_RD = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewe
 NO_DATA_COLOUR = "#d9d9d9"
 JENKS_SUMMARY = 512
 CONTINUOUS_RANGE = (2, 98)  # percentiles: one outlier must not wash out the whole map
+CONTINUOUS_SHADES = 64      # a 'continuous' scale is drawn in this many shades: finer than the eye separates
 
 
 @dataclass(frozen=True)
 class Classing:
+    """Every area's colour as a position in a short palette, so a map can be recoloured by sending one small
+    integer per area (the browser looks the colour up) and a legend can be drawn from the palette alone."""
+
     scheme: str
-    z: list                 # per area: class index (classed) or value (continuous); None = no data
-    colorscale: list
-    zmin: float
-    zmax: float
-    tickvals: list
-    ticktext: list
-    colours: list           # per area hex colour (for exports), NO_DATA_COLOUR where missing
-    labels: list            # per area class label ("" for continuous)
+    palette: tuple[str, ...]  # class colours, or CONTINUOUS_SHADES shades; NO_DATA_COLOUR last if an area lacks data
+    index: list[int]          # per area: position of its colour in `palette`
+    tickvals: list[float]     # legend ticks, as positions in `palette`
+    ticktext: list[str]
+    labels: list[str]         # per area class label ("" for continuous, "no data" where missing)
+    missing: int = 0          # areas without data (then the last palette colour and tick are 'no data')
+
+    @property
+    def colours(self) -> list[str]:
+        """Per area hex colour (for exports)."""
+        return [self.palette[i] for i in self.index]
+
+    @property
+    def zmin(self) -> float:
+        return -0.5
+
+    @property
+    def zmax(self) -> float:
+        return len(self.palette) - 0.5
+
+    @property
+    def colorscale(self) -> list:
+        """Plotly colour scale with one flat band per palette colour, for z = `index` between zmin and zmax."""
+        n = len(self.palette)
+        return [[edge, colour] for i, colour in enumerate(self.palette) for edge in (i / n, (i + 1) / n)]
 
 
 def jenks_breaks(values: np.ndarray, k: int) -> np.ndarray:
@@ -89,39 +110,44 @@ def _palette(n: int, poor: str) -> list[str]:
     return colours if poor == "high" else colours[::-1]
 
 
+def shades(stops, n: int) -> list[str]:
+    """n colours evenly spaced along the stops, interpolated linearly in RGB (as Plotly draws a scale)."""
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in stops], dtype=float)
+    position = np.linspace(0, len(stops) - 1, n)
+    lower = np.minimum(position.astype(int), len(stops) - 2)
+    mixed = rgb[lower] + (position - lower)[:, None] * (rgb[lower + 1] - rgb[lower])
+    return ["#%02x%02x%02x" % tuple(colour) for colour in np.rint(mixed).astype(int)]
+
+
 def classify(values, scheme: str, poor: str, decimals: int, k: int = 5) -> Classing:
-    """Colours, legend ticks and per-area z for one set of area values (NaN = no data)."""
+    """Palette, per-area colour index and legend ticks for one set of area values (NaN = no data)."""
     values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
+    missing = int((~finite).sum())
     if not finite.any():
-        return Classing(scheme, [None] * len(values), [[0, NO_DATA_COLOUR], [1, NO_DATA_COLOUR]], 0, 1, [], [],
-                        [NO_DATA_COLOUR] * len(values), [""] * len(values))
+        return Classing(scheme, (NO_DATA_COLOUR,), [0] * len(values), [0], [f"no data ({len(values):,})"],
+                        ["no data"] * len(values), len(values))
     fmt = f"{{:,.{decimals}f}}"
     if scheme == "continuous":
         low, high = np.percentile(values[finite], CONTINUOUS_RANGE)
         high = high if high > low else low + 1
-        scale = list(YL_OR_RD) if poor == "high" else list(YL_OR_RD)[::-1]
-        stops = np.linspace(0, 1, len(scale))
-        ticks = np.linspace(low, high, 5)
+        palette = shades(YL_OR_RD if poor == "high" else YL_OR_RD[::-1], CONTINUOUS_SHADES)
         position = np.clip((values - low) / (high - low), 0, 1)
-        index = np.where(finite, np.rint(position * (len(scale) - 1)), 0).astype(int)
-        return Classing(scheme, _listed(values), [[float(s), c] for s, c in zip(stops, scale)], float(low),
-                        float(high), [float(t) for t in ticks], [fmt.format(t) for t in ticks],
-                        [scale[i] if ok else NO_DATA_COLOUR for i, ok in zip(index, finite)], [""] * len(values))
-    bounds = class_bounds(values, scheme, k)
-    classes = np.searchsorted(bounds, values, side="left").clip(0, len(bounds) - 1)
-    colours = _palette(len(bounds), poor)
-    lower = np.concatenate([[values[finite].min()], bounds[:-1]])
-    counts = np.bincount(classes[finite], minlength=len(bounds))
-    text = [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lower, bounds)]
-    steps = [[edge, colour] for i, colour in enumerate(colours)
-             for edge in (i / len(colours), (i + 1) / len(colours))]
-    return Classing(
-        scheme, [int(c) if ok else None for c, ok in zip(classes, finite)], steps, -0.5, len(bounds) - 0.5,
-        list(range(len(bounds))), [f"{t} ({n:,})" for t, n in zip(text, counts)],
-        [colours[c] if ok else NO_DATA_COLOUR for c, ok in zip(classes, finite)],
-        [text[c] if ok else "no data" for c, ok in zip(classes, finite)])
-
-
-def _listed(values: np.ndarray) -> list:
-    return [None if not np.isfinite(v) else float(v) for v in values]
+        index = np.where(finite, np.rint(position * (CONTINUOUS_SHADES - 1)), CONTINUOUS_SHADES).astype(int)
+        ticks = np.linspace(low, high, 5)
+        tickvals = [float(t) for t in np.linspace(0, CONTINUOUS_SHADES - 1, 5)]
+        ticktext, labels = [fmt.format(t) for t in ticks], ["" if ok else "no data" for ok in finite]
+    else:
+        bounds = class_bounds(values, scheme, k)
+        palette = _palette(len(bounds), poor)
+        index = np.where(finite, np.searchsorted(bounds, values, side="left").clip(0, len(bounds) - 1), len(bounds))
+        lower = np.concatenate([[values[finite].min()], bounds[:-1]])
+        counts = np.bincount(index[finite], minlength=len(bounds))
+        text = [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lower, bounds)]
+        tickvals = list(range(len(bounds)))
+        ticktext = [f"{t} ({n:,})" for t, n in zip(text, counts)]
+        labels = [text[c] if ok else "no data" for c, ok in zip(index, finite)]
+    if missing:
+        tickvals, ticktext = tickvals + [len(palette)], ticktext + [f"no data ({missing:,})"]
+        palette = palette + [NO_DATA_COLOUR]
+    return Classing(scheme, tuple(palette), [int(i) for i in index], tickvals, ticktext, labels, missing)

@@ -1,16 +1,19 @@
 """Explore: the choropleth with controls, overlays, search, the area/practice side panel and downloads.
 
 `page(**url_params)` lays the page out from the URL; `map_content` turns a
-View into the map's updates (see layout/mapfig.py) and everything the legend,
-footnote and downloads need, from `geo.export.AreaTables`.
+View into the map's updates and paint (see layout/mapfig.py) and everything
+the legend, footnote and downloads need, from `geo.export.AreaTables`;
+`map_outputs` decides what actually travels to the browser.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import dash_bootstrap_components as dbc
+import orjson
 import pandas as pd
-from dash import Patch, dcc, html
+from dash import dcc, html
 
 from callbacks.context import area_tables, geometry_urls, layer_for, layer_url, search_index, view_options
 from data.loader import shared_atlas
@@ -26,20 +29,28 @@ from geo.search import lsoa_at, to_lonlat
 from layout.classes import Classing, classify
 from layout.components import download_button, footnote, notices, persistence_note, view_controls
 from layout.geometry import WebLayer
-from layout.mapfig import (SLOT, choropleth_update, wrap, map_figure, map_patch, outline_update,
-                           pin_update, practices_update, titles)
+from layout.maplegend import map_legend
+from layout.mapfig import (MAP_WIDTH, SLOT, image_trace, map_figure, map_patch, outline_patch, paint_patch,
+                           paint_update, pin_update, practices_update, titles, wrap)
 from layout.panels import area_panel, practice_summary
 from layout.tables import safe_csv
 from layout.view import SCHEMES, View, parse_view, view_query
 
+# Fixed for the page's life: a changed config makes Plotly rebuild the whole map. The PNG's file name comes
+# with each view's paint instead (assets/explore_map.js takes over the camera button).
 MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "responsive": True,
-              "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+              "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+              "toImageButtonOptions": {"format": "png", "filename": "gp-atlas", "scale": 2, "width": 1400,
+                                       "height": 1000}}
+LEGEND_SELECTED = "explore-legend-selected"
 
 
 @dataclass(frozen=True)
 class MapContent:
-    updates: dict
+    updates: dict            # Plotly traces (the practices)
     layout: dict
+    paint: dict              # areas and their outlines, drawn by assets/explore_map.js
+    legend: list
     footnote: str
     table: pd.DataFrame      # per area in layer order: value, rank, class, persistence ...
     classing: Classing
@@ -51,12 +62,7 @@ def image_filename(view: View) -> str:
     return f"gp-atlas_{view.measure}_{view.level}_{fy_label(view.year).replace('/', '-')}_{view.weights}_d0-{view.d0:g}"
 
 
-def map_config(view: View) -> dict:
-    return {**MAP_CONFIG, "toImageButtonOptions": {"format": "png", "filename": image_filename(view),
-                                                    "scale": 2, "width": 1400, "height": 1000}}
-
-
-def map_content(view: View, tables: AreaTables, layer: WebLayer, pcn_url: str) -> MapContent:
+def map_content(view: View, tables: AreaTables, layer: WebLayer, urls: dict[str, str]) -> MapContent:
     """Choropleth values and overlays for a view, aligned to the layer's feature order."""
     spec = MEASURES[view.measure]
     table = tables.table(view.level, view.measure, view.year, view.weights, view.d0).set_index("area_code")
@@ -92,25 +98,38 @@ def map_content(view: View, tables: AreaTables, layer: WebLayer, pcn_url: str) -
     points = None
     if "practices" in view.layers:
         points = practice_points(tables.provision, view.year)
-    updates = {
-        "choropleth": choropleth_update(classing, values, table["rank"], spec.decimals, spec.unit,
-                                        f"<b>{spec.label}</b><br><sub>{wrap(spec.unit, 28, ' ')}</sub>"),
-        "pcn": outline_update(pcn_codes, url=pcn_url),
-        "persistent": outline_update(persistent),
-        "poor_cluster": outline_update(clusters[POOR_CLUSTER]),
-        "good_cluster": outline_update(clusters[GOOD_CLUSTER]),
-        "selected": selected_outline(view),
-        "practices": practices_update(points),
-    }
+    updates = {"practices": practices_update(points)}
+    outlines = {"boroughs": layer_for("borough", view.year).codes, "pcn": pcn_codes, "persistent": persistent,
+                "poor_cluster": clusters[POOR_CLUSTER], "good_cluster": clusters[GOOD_CLUSTER],
+                "selected": selected_outline(view)}
+    unit = wrap(spec.unit, 28, " ")
+    image = {"options": {**MAP_CONFIG["toImageButtonOptions"], "filename": image_filename(view)},
+             "slot": SLOT["choropleth"], "trace": image_trace(classing, f"<b>{spec.label}</b><br><sub>{unit}</sub>")}
+    paint = paint_update(classing, values, table["rank"], spec.decimals, spec.unit, urls, outlines, view.level, image)
+    legend = map_legend(classing, spec.label, spec.unit, [name for name in ("pcn", "persistent", "poor_cluster",
+                                                                         "good_cluster") if outlines[name]],
+                        LEGEND_SELECTED, bool(outlines["selected"]))
     text = f"{title}. {SCHEMES[view.scheme]} colours; darkest red = poorest provision. Basis: {basis}."
-    return MapContent(updates, titles(title, basis), text, table.reset_index(), classing, tuple(notes))
+    return MapContent(updates, titles(title, basis), paint, legend, text, table.reset_index(), classing, tuple(notes))
 
 
-def full_map(view: View, content: MapContent, urls: dict, layer: WebLayer) -> dict:
-    names = content.table["area_name"].fillna(content.table["area_code"]).tolist()
+def map_outputs(view: View, meta: dict | None) -> tuple:
+    """Figure, meta, paint and content for a view, given the meta of the map the browser shows.
+
+    Same geometry -> Patches: the figure's layout, plus its Plotly traces only if they changed (a resent
+    array, even an equal one, makes Plotly re-plot every trace), and the paint without the area names.
+    New geometry (first render, level, PCN year) -> the full figure and paint.
+    """
+    content, layer, urls = map_values_for_view(view)
+    drawn = hashlib.sha1(orjson.dumps(content.updates, option=orjson.OPT_SERIALIZE_NUMPY)).hexdigest()
+    new_meta = {"layer": urls["layer"], "traces": drawn}
+    if meta and meta.get("layer") == urls["layer"]:
+        figure = map_patch({} if meta.get("traces") == drawn else content.updates, content.layout)
+        return figure, new_meta, paint_patch(content.paint), content
     camera = {key: getattr(view, key) for key in ("lat", "lon", "zoom") if getattr(view, key) is not None}
-    return map_figure(urls, layer.codes, names, {**content.updates, "pin": pin_update(None, None)}, content.layout,
-                      layer_for("borough", view.year).codes, camera)
+    figure = map_figure(urls, {**content.updates, "pin": pin_update(None, None)}, content.layout, camera)
+    names = content.table["area_name"].fillna(content.table["area_code"]).tolist()
+    return figure, new_meta, {**content.paint, "names": names}, content
 
 
 def values_csv(view: View, content: MapContent) -> str:
@@ -163,14 +182,16 @@ def empty_panel() -> html.Div:
 def page(**url_params) -> html.Div:
     view = parse_view(url_params, view_options())
     height = "calc(100vh - 44px)" if view.embed else "calc(100vh - 190px)"
-    map_graph = dcc.Graph(id="explore-map", config=map_config(view), className="explore-map",
+    map_graph = dcc.Graph(id="explore-map", config=MAP_CONFIG, className="explore-map",
                           style={"height": height, "minHeight": "240px" if view.embed else "460px"})
-    map_column = [notices(view), dcc.Loading(map_graph, type="circle", delay_show=400, overlay_style={
-        "visibility": "visible", "opacity": 0.6}), footnote("explore-footnote"),
-                  html.Ul(id="explore-notes", className="map-notes small text-muted")]
+    legend = html.Div(id="explore-legend", className="map-legend", style={"left": f"calc({MAP_WIDTH:.0%} + 8px)"},
+                      **{"aria-label": "Map legend"})
+    map_column = [notices(view), dcc.Loading(html.Div([map_graph, legend], className="map-frame"), type="circle",
+                                             delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6}),
+                  footnote("explore-footnote"), html.Ul(id="explore-notes", className="map-notes small text-muted")]
     stores = [dcc.Store(id="explore-base", data=view_query(view)),
               dcc.Store(id="explore-selection", data={"area": view.area, "practice": view.practice}),
-              dcc.Store(id="explore-map-meta"), dcc.Download(id="explore-download")]
+              dcc.Store(id="explore-map-meta"), dcc.Store(id="explore-paint"), dcc.Download(id="explore-download")]
     if view.embed:
         hidden = html.Div([_controls_card(view), html.Div(id="explore-panel"), html.Button(id="explore-clear")],
                           hidden=True)
@@ -194,7 +215,7 @@ def map_values_for_view(view: View) -> tuple[MapContent, WebLayer, dict]:
     """The content, layer and geometry URLs of a view (the one place the explore callbacks ask for data)."""
     layer = layer_for(view.level, view.year)
     urls = geometry_urls(view.level, view.year)
-    return map_content(view, area_tables(), layer, urls["pcn"]), layer, urls
+    return map_content(view, area_tables(), layer, urls), layer, urls
 
 
 def selection_from_click(click: dict | None) -> dict | None:
@@ -256,14 +277,16 @@ def area_of_lsoa(view: View, lsoa: str | None) -> str | None:
     return lsoa if column == "area_code" else lsoas[column].get(lsoa)
 
 
-def selected_outline(view: View) -> dict:
-    """The selected-area outline update (empty when the selection is not an area of the mapped layer)."""
-    return outline_update([view.area] if view.area in set(layer_for(view.level, view.year).codes) else [])
+def selected_outline(view: View) -> list[str]:
+    """The selected-area outline's codes (none when the selection is not an area of the mapped layer)."""
+    return [view.area] if view.area in set(layer_for(view.level, view.year).codes) else []
 
 
 def selection_change(trigger: str | None, click: dict | None, searched: str | None, view: View) -> dict | None:
     """What a map click, a chosen search result or 'clear' does: the new selection (None = keep), the
-    level to switch to, a Patch for the map (None = none) and a message; None when nothing happens."""
+    level to switch to, Patches for the figure (pin, camera) and the paint (outline), whether the legend's
+    'Selected area' row hides (None = any of these unchanged) and a message; None when nothing happens."""
+    unchanged = {"patch": None, "paint": None, "legend_hidden": None}
     if trigger == "explore-clear":
         selection, target = {"area": None, "practice": None}, None
     elif trigger == "explore-search":
@@ -271,7 +294,7 @@ def selection_change(trigger: str | None, click: dict | None, searched: str | No
             return None
         target = search_target(searched, view)
         if target is None:
-            return {"selection": None, "level": view.level, "patch": None, "message": "Not found in London."}
+            return {"selection": None, "level": view.level, **unchanged, "message": "Not found in London."}
         selection = target["selection"]
     elif trigger == "explore-map":
         selection, target = selection_from_click(click), None
@@ -280,15 +303,16 @@ def selection_change(trigger: str | None, click: dict | None, searched: str | No
     else:
         return None
     level = target["level"] if target else view.level
-    updates, layout_update = {}, {}
+    change = {"selection": selection, "level": level, **unchanged, "message": target["label"] if target else ""}
     if level == view.level:  # same map: outline now; a new level redraws with the selection
-        updates["selected"] = selected_outline(view.with_(**selection))
+        codes = selected_outline(view.with_(**selection))
+        change.update(paint=outline_patch("selected", codes), legend_hidden=not codes)
     if target:
         camera = target["camera"]
-        updates["pin"] = pin_update(camera["lat"], camera["lon"], target["pin"]) if target["pin"] else pin_update(None, None)
-        layout_update = {"map.center": {"lat": camera["lat"], "lon": camera["lon"]}, "map.zoom": camera["zoom"]}
-    return {"selection": selection, "level": level, "patch": map_patch(updates, layout_update),
-            "message": target["label"] if target else ""}
+        pin = pin_update(camera["lat"], camera["lon"], target["pin"]) if target["pin"] else pin_update(None, None)
+        change["patch"] = map_patch({"pin": pin}, {"map.center": {"lat": camera["lat"], "lon": camera["lon"]},
+                                                   "map.zoom": camera["zoom"]})
+    return change
 
 
 def panel_for(view: View, query: str):

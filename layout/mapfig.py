@@ -1,20 +1,35 @@
-"""The explore map as a plain Plotly figure dict, and the Patch that updates it in place.
+"""The explore map as a plain Plotly figure dict, its Patch, and the paint the browser colours areas with.
 
-The figure has a fixed list of traces (`TRACES`): the choropleth, then the
-overlays. Every view change is expressed as *updates*: {trace slot: {property:
-value}} plus layout properties. A new map (first render, or a level whose
-geometry differs) merges the updates into the trace templates; any other
-change sends only the updates as a `dash.Patch`, so a measure, year or
-weighting switch moves the z-values, hover data and legend, never geometry
-(which the figure only names by URL; see layout/geometry.py).
+The figure has a fixed list of traces (`TRACES`). Plotly draws the basemap,
+the practices and the search pin, the title and the footnote; every view
+change is expressed as *updates*: {trace slot: {property: value}} plus layout
+properties. A new map (first render, or a level whose geometry differs)
+merges the updates into the trace templates; any other change sends only the
+updates as a `dash.Patch`.
+
+The areas and every outline over them (boroughs, PCNs, persistent, clusters,
+selected) are not Plotly traces in the live map: restyling a 4,835-polygon
+choropleth makes Plotly hand MapLibre the whole GeoJSON again (~2 s of
+re-tessellation in software WebGL), any data change to *any* trace does the
+same, and each outline trace also draws an invisible fill in every frame.
+Instead `paint_update` describes them for assets/explore_map.js: a palette
+and one palette position per area, the hover text, and the codes of each
+outline. The script draws them as MapLibre layers from the same geometry
+files and recolours with feature-state. Their traces stay in the figure as
+empty, hidden templates that the PNG export fills in, since Plotly's image
+export cannot see layers it did not draw.
 
 Figures are dicts, not `go.Figure`s: validating 4,835-element arrays on every
-switch costs more than the whole budget; tests/test_layout_mapfig.py checks
+switch costs more than the whole budget; tests/test_layout_pure.py checks
 the dicts against Plotly's schema instead.
 """
 from __future__ import annotations
 
+import json
+import math
 import os
+from typing import NamedTuple
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -28,14 +43,30 @@ SLOT = {name: i for i, name in enumerate(TRACES)}
 LONDON_CENTRE = {"lat": 51.4905, "lon": -0.1115}
 LONDON_ZOOM = 8.9
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
-OUTLINES = {  # slot -> (legend name, line colour, width)
-    "boroughs": ("Borough boundaries", "#595959", 0.9),
-    "pcn": ("PCN catchments", "#4d4d4d", 1.1),
-    "persistent": ("Persistent poor provision", "#08306b", 1.6),
-    "poor_cluster": ("Poor-provision cluster (Gi*)", "#7b3294", 1.8),
-    "good_cluster": ("Good-provision cluster (Gi*)", "#1a9850", 1.8),
-    "selected": ("Selected area", "#00a6d6", 3.5),
+
+
+class Outline(NamedTuple):
+    name: str      # legend entry
+    colour: str
+    width: float
+    geometry: str  # a key of map_figure's urls
+
+
+OUTLINES = {  # trace slot -> style
+    "boroughs": Outline("Borough boundaries", "#595959", 0.9, "borough"),
+    "pcn": Outline("PCN catchments", "#4d4d4d", 1.1, "pcn"),
+    "persistent": Outline("Persistent poor provision", "#08306b", 1.6, "layer"),
+    "poor_cluster": Outline("Poor-provision cluster (Gi*)", "#7b3294", 1.8, "lsoa"),
+    "good_cluster": Outline("Good-provision cluster (Gi*)", "#1a9850", 1.8, "lsoa"),
+    "selected": Outline("Selected area", "#00a6d6", 3.5, "layer"),
 }
+PAINTED = tuple(OUTLINES)  # all drawn by assets/explore_map.js, not Plotly
+AREA_LINE = {"width": 0.3, "color": "rgba(80,80,80,0.45)"}  # area outlines in the PNG
+# The live map draws area outlines as the edge of the fill's own antialiasing pass (1 px, free: it is drawn
+# anyway, while a line layer over 4,835 LSOAs costs about a third of a frame), and only from a zoom where
+# they help: at London scale LSOA outlines are a grey haze over the colours.
+AREA_EDGE = "rgba(60,60,60,0.35)"
+OUTLINE_FROM_ZOOM = {"lsoa11": 10.5}
 MAP_WIDTH = 0.78  # share of the figure the map takes; the colour legend sits in the rest, off the map
 PRACTICE_SCALE = "Blues"
 ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data © Royal Mail "
@@ -55,10 +86,16 @@ OFFLINE_STYLE = {"version": 8, "name": "atlas-offline", "sources": {"none": {"ty
 ]}
 
 
-def basemap_style():
+# Handed to Plotly as a data: URL (MapLibre fetches it like any style URL, without a request): dcc.Graph
+# deep-copies the layout on every update, and Plotly compares an object-valued style by identity, so a style
+# *object* makes every Patch, even of the title, re-plot every trace; a string compares by value.
+OFFLINE_STYLE_URL = "data:application/json," + quote(json.dumps(OFFLINE_STYLE, separators=(",", ":")))
+
+
+def basemap_style() -> str:
     """The self-contained style, unless GP_ATLAS_BASEMAP names a Plotly style (e.g. 'carto-positron' where
     tiles can be fetched, for street context)."""
-    return os.environ.get("GP_ATLAS_BASEMAP") or OFFLINE_STYLE
+    return os.environ.get("GP_ATLAS_BASEMAP") or OFFLINE_STYLE_URL
 
 
 def wrap(text: str, width: int = 150, separator: str = "; ") -> str:
@@ -75,29 +112,49 @@ def wrap(text: str, width: int = 150, separator: str = "; ") -> str:
     return "<br>".join(lines + [current])
 
 
-def choropleth_update(classing: Classing, values: np.ndarray, ranks: pd.Series, decimals: int, unit: str,
-                      colorbar_title: str) -> dict:
-    """z, hover data and legend of the choropleth for one set of area values (in layer order)."""
-    shown = [f"{v:,.{decimals}f}" if np.isfinite(v) else "no data" for v in values]
-    ranked = [str(int(r)) if pd.notna(r) else "–" for r in ranks]
+def paint_update(classing: Classing, values: np.ndarray, ranks: pd.Series, decimals: int, unit: str,
+                 urls: dict[str, str], outlines: dict[str, list], level: str, image: dict) -> dict:
+    """What assets/explore_map.js draws (arrays in the feature order of the geometry file urls['layer']).
+
+    layer: geometry URL; palette + colour: each area's colour as a palette position; values, ranks and
+    tooltip: the hover text ('{value}' and '{rank}' filled in per area); outline: area edges' colour and
+    the zoom they show from; outlines: {trace slot: {url, codes}} for the PAINTED outlines; image: the PNG's
+    options, choropleth slot and properties. The area names travel once per geometry (`names` key).
+    """
     count = int(np.isfinite(values).sum())
-    colorbar = {"title": {"text": colorbar_title, "side": "top"}, "tickvals": classing.tickvals,
-                "ticktext": classing.ticktext, "len": 0.6, "thickness": 16, "x": MAP_WIDTH + 0.01, "xanchor": "left",
-                "y": 0.97, "yanchor": "top", "outlinewidth": 0,
-                "tickfont": {"size": 11}}
-    return {"z": classing.z, "customdata": [list(pair) for pair in zip(shown, ranked)],
-            "colorscale": classing.colorscale, "zmin": classing.zmin, "zmax": classing.zmax, "colorbar": colorbar,
-            "hovertemplate": f"<b>%{{text}}</b><br>%{{customdata[0]}} {unit}<br>London rank %{{customdata[1]}} "
-                             f"of {count:,} (1 = poorest)<extra></extra>"}
+    spec = f",.{decimals}f"
+    return {
+        "layer": urls["layer"], "palette": list(classing.palette), "colour": classing.index,
+        "values": [format(v, spec) if math.isfinite(v) else "no data" for v in np.asarray(values, float).tolist()],
+        "ranks": [str(int(r)) if math.isfinite(r) else "–" for r in np.asarray(ranks, float).tolist()],
+        "tooltip": [f"{{value}} {unit}", f"London rank {{rank}} of {count:,} (1 = poorest)"],
+        "outline": {"colour": AREA_EDGE, "zoom": OUTLINE_FROM_ZOOM.get(level, 0.0)},
+        "outlines": {str(SLOT[name]): {"url": urls[OUTLINES[name].geometry],
+                                       "codes": list(outlines.get(name, []))} for name in PAINTED},
+        "image": image,
+    }
 
 
-def outline_update(codes, visible: bool = True, url: str | None = None) -> dict:
-    """An outline overlay: which areas, and (for the PCN layer) which geometry file."""
-    codes = list(codes) if visible else []
-    update = {"locations": codes, "z": [1] * len(codes), "visible": bool(visible and codes)}
-    if url is not None:
-        update["geojson"] = url
-    return update
+def image_trace(classing: Classing, colorbar_title: str) -> dict:
+    """Choropleth properties for the PNG export (z = palette positions, so the image shows the map's colours)."""
+    return {"colorscale": classing.colorscale, "zmin": classing.zmin, "zmax": classing.zmax, "showscale": True,
+            "colorbar": {"title": {"text": colorbar_title, "side": "top"}, "tickvals": classing.tickvals,
+                         "ticktext": classing.ticktext, "len": 0.6, "thickness": 16, "x": MAP_WIDTH + 0.01,
+                         "xanchor": "left", "y": 0.97, "yanchor": "top", "outlinewidth": 0, "tickfont": {"size": 11}}}
+
+
+def paint_patch(paint: dict) -> Patch:
+    """The paint as a Patch of the store: every key but the names, which only change with the geometry."""
+    patch = Patch()
+    _assign(patch, paint)
+    return patch
+
+
+def outline_patch(slot: str, codes) -> Patch:
+    """One PAINTED outline's new codes, as a Patch of the paint store (a click outlines its area)."""
+    patch = Patch()
+    patch["outlines"][str(SLOT[slot])]["codes"] = list(codes)
+    return patch
 
 
 def practices_update(points: pd.DataFrame | None) -> dict:
@@ -129,33 +186,31 @@ def pin_update(lat: float | None, lon: float | None, label: str = "") -> dict:
     return {"lat": [lat], "lon": [lon], "text": [label], "visible": True}
 
 
-def _outline_trace(slot: str, url: str) -> dict:
-    name, colour, width = OUTLINES[slot]
-    return {"type": "choroplethmap", "name": f"<span style='color:{colour}'>▬</span> {name}", "geojson": url,
+def _outline_trace(slot: str, urls: dict[str, str]) -> dict:
+    name, colour, width, geometry = OUTLINES[slot]
+    return {"type": "choroplethmap", "name": f"<span style='color:{colour}'>▬</span> {name}",
+            "geojson": urls[geometry],
             "locations": [], "z": [],
             "colorscale": TRANSPARENT, "showscale": False, "showlegend": True, "hoverinfo": "skip",
             "marker": {"line": {"color": colour, "width": width}}, "visible": False}
 
 
-def map_figure(urls: dict[str, str], codes, names, updates: dict[str, dict], layout_update: dict,
-               borough_codes, camera: dict | None = None) -> dict:
+def map_figure(urls: dict[str, str], updates: dict[str, dict], layout_update: dict, camera: dict | None = None) -> dict:
     """A complete explore map: trace templates with `updates` merged in.
 
     urls: geometry URLs of the mapped 'layer', the 'lsoa' layer (clusters), the 'borough' layer
-    (boundaries drawn on top for orientation; a trace, so its geometry is fetched once) and the year's
-    'pcn' catchments.
+    (boundaries drawn on top for orientation) and the year's 'pcn' catchments, which the choropleth and
+    PAINTED outline templates name for the PNG export (see the module note).
     """
-    layer_url = urls["layer"]
     traces = [
-        {"type": "choroplethmap", "name": "areas", "geojson": layer_url, "locations": list(codes),
-         "text": list(names), "marker": {"line": {"width": 0.3, "color": "rgba(80,80,80,0.45)"}},
-         "showlegend": False},
-        {**_outline_trace("boroughs", urls["borough"]), **outline_update(borough_codes), "showlegend": False},
-        _outline_trace("pcn", urls["pcn"]),
-        _outline_trace("persistent", layer_url),
-        _outline_trace("poor_cluster", urls["lsoa"]),
-        _outline_trace("good_cluster", urls["lsoa"]),
-        _outline_trace("selected", layer_url),
+        {"type": "choroplethmap", "name": "areas", "geojson": urls["layer"], "locations": [], "z": [],
+         "marker": {"line": AREA_LINE}, "showlegend": False, "hoverinfo": "skip", "visible": False},
+        {**_outline_trace("boroughs", urls), "showlegend": False},
+        _outline_trace("pcn", urls),
+        _outline_trace("persistent", urls),
+        _outline_trace("poor_cluster", urls),
+        _outline_trace("good_cluster", urls),
+        _outline_trace("selected", urls),
         {"type": "scattermap", "name": "GP practices (size = list)", "mode": "markers", "lat": [], "lon": [],
          "marker": {"size": [], "color": [], "colorscale": PRACTICE_SCALE, "cmin": 1000, "cmax": 4000,
                     "showscale": True, "colorbar": {

@@ -2,6 +2,7 @@
 one headless Debian Chromium (Playwright's sync API allows one instance per thread)."""
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -17,11 +18,25 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 REPO = Path(__file__).resolve().parent.parent
 MAP = "#explore-map .js-plotly-plot"
-MAP_READY = """() => { const gd = document.querySelector('#explore-map .js-plotly-plot');
-  return !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
-            && gd._fullLayout.map._subplot.map.loaded() && gd.data && gd.data.length > 5
-            && gd.data[0].locations.length > 0
-            && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0); }"""
+# assets/explore_map.js counts its repaints (once MapLibre is idle) in the graph's data-painted attribute
+PAINTED = "() => { const gd = document.querySelector('#explore-map .js-plotly-plot'); return gd && gd.dataset.painted; }"
+MAP_READY = f"""() => {{ const gd = document.querySelector('#explore-map .js-plotly-plot');
+  return !!(({PAINTED})() && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0); }}"""
+
+
+def wait_repainted(tab, before: str | None, timeout: int = 30_000) -> None:
+    """Until the map has been repainted since `before` (the data-painted count read before the action)."""
+    tab.wait_for_function(f"() => ({PAINTED})() !== {before!r}", timeout=timeout)
+
+
+def png_colours(tab, png: bytes, points) -> list[str]:
+    """Hex colours of a PNG at (x, y) pixels, decoded by the browser (no imaging library needed)."""
+    return tab.evaluate("""async ([data, points]) => {
+      const image = new Image(); image.src = 'data:image/png;base64,' + data; await image.decode();
+      const canvas = document.createElement('canvas'); canvas.width = image.width; canvas.height = image.height;
+      const context = canvas.getContext('2d'); context.drawImage(image, 0, 0);
+      return points.map(([x, y]) => '#' + Array.from(context.getImageData(x, y, 1, 1).data.slice(0, 3))
+        .map(v => v.toString(16).padStart(2, '0')).join('')); }""", [base64.b64encode(png).decode(), points])
 
 
 def _free_port() -> int:

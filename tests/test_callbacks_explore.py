@@ -3,8 +3,8 @@ import json
 import re
 
 import dash
-import plotly.io as pio
 import pytest
+from plotly.io.json import to_json_plotly
 
 pytestmark = pytest.mark.real_data
 
@@ -21,42 +21,49 @@ def request_context(atlas):
 
 def sent(value) -> str:
     """What Dash would put on the wire for an output."""
-    return pio.to_json(value.to_plotly_json() if isinstance(value, dash.Patch) else value, validate=False)
+    return to_json_plotly(value.to_plotly_json() if isinstance(value, dash.Patch) else value)
 
 
 def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometry(request_context):
     from callbacks.explore import update_map
-    figure, meta, footnote, notes, config = update_map(CONTROLS, "", None, None)
-    assert isinstance(figure, dict) and len(figure["data"][0]["locations"]) == 4835
-    assert figure["data"][0]["geojson"].startswith("/geometry/lsoa11.geojson?v=") and meta == figure["data"][0]["geojson"]
+    figure, meta, footnote, notes, paint, legend = update_map(CONTROLS, "", None, None)
+    assert isinstance(figure, dict) and figure["data"][0]["locations"] == []  # the areas are painted, see mapfig
+    assert paint["layer"].startswith("/geometry/lsoa11.geojson?v=") and meta["layer"] == paint["layer"]
+    assert len(paint["colour"]) == len(paint["values"]) == len(paint["names"]) == 4835
+    assert paint["names"][0] == "City of London 001A" and paint["tooltip"][1].endswith("of 4,835 (1 = poorest)")
+    assert len(paint["outlines"]["3"]["codes"]) > 100 and len(paint["outlines"]["1"]["codes"]) == 33
     assert footnote.startswith("E2SFCA access · LSOA (2011) · FY2024/25") and re.search(r"\d+ persistent", str(notes))
-    assert config["toImageButtonOptions"]["filename"] == "gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600"
+    assert paint["image"]["options"]["filename"] == "gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600"
+    assert "E2SFCA access" in sent(legend) and "Persistent poor provision" in sent(legend)
     for change in ({"measure": "patients_per_gp_fte"}, {"year": 2022}, {"weights": "age_imd"},
                    {"scheme": "natural_breaks"}, {"layers": ["practices", "hotspots", "pcn"]}):
-        patch, same_meta, footnote, _, _ = update_map({**CONTROLS, **change}, "", meta, None)
-        wire = sent(patch)
-        assert isinstance(patch, dash.Patch) and same_meta == meta
-        assert '"coordinates"' not in wire and "lsoa11.geojson" not in wire
-        assert len(wire) < 600_000, change
-    assert len(sent(update_map(CONTROLS, "", meta, None)[0])) < 300_000
+        patch, meta, footnote, _, paint, _ = update_map({**CONTROLS, **change}, "", meta, None)
+        wire = sent(patch) + sent(paint)
+        assert isinstance(patch, dash.Patch) and isinstance(paint, dash.Patch)
+        assert '"coordinates"' not in wire and "names" not in sent(paint)
+        assert len(wire) < 400_000, change
+        if "layers" not in change:  # values only: no trace data, so Plotly re-plots nothing
+            assert {op["location"][0] for op in patch.to_plotly_json()["operations"]} == {"layout"}, change
+    assert len(sent(update_map(CONTROLS, "", meta, None)[4])) < 150_000
 
 
 def test_a_new_level_or_pcn_year_redraws_the_figure(request_context):
     from callbacks.explore import update_map
     _, meta, *_ = update_map(CONTROLS, "", None, None)
-    figure, borough_meta, *_ = update_map({**CONTROLS, "level": "borough"}, "", meta, None)
-    assert isinstance(figure, dict) and len(figure["data"][0]["locations"]) == 33 and borough_meta != meta
+    figure, borough_meta, _, _, paint, _ = update_map({**CONTROLS, "level": "borough"}, "", meta, None)
+    assert isinstance(figure, dict) and len(paint["names"]) == 33 and borough_meta != meta
+    assert "borough" in figure["data"][0]["geojson"]
     _, pcn_2025, *_ = update_map({**CONTROLS, "level": "pcn"}, "", borough_meta, None)
     figure, pcn_2024, *_ = update_map({**CONTROLS, "level": "pcn", "year": 2024}, "", pcn_2025, None)
-    assert isinstance(figure, dict) and "pcn-2024" in pcn_2024
+    assert isinstance(figure, dict) and "pcn-2024" in pcn_2024["layer"]
 
 
 def test_inconsistent_or_bad_inputs_degrade_to_a_valid_view(request_context):
     from callbacks.explore import update_map
-    figure, _, footnote, _, _ = update_map({**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
-                                           "?level=nowhere&area=E01000001", None, {"area": "garbage"})
+    _, _, footnote, _, paint, _ = update_map({**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
+                                             "?level=nowhere&area=E01000001", None, {"area": "garbage"})
     assert "PCN catchment" in footnote and "FY2024/25" in footnote  # 2016 has no PCNs: latest year used
-    assert figure["data"][6]["locations"] == []                      # no selected outline for a bad code
+    assert paint["outlines"]["6"]["codes"] == []                     # no selected outline for a bad code
 
 
 def test_selection_changes_from_clicks_search_and_clear(request_context):
@@ -66,14 +73,19 @@ def test_selection_changes_from_clicks_search_and_clear(request_context):
     area_click = {"points": [{"curveNumber": 0, "location": "E01000001"}]}
     change = selection_change("explore-map", area_click, None, view)
     assert change["selection"] == {"area": "E01000001", "practice": None} and change["level"] == "lsoa11"
+    assert change["patch"] is None and change["legend_hidden"] is False  # a click leaves the figure alone
+    (outline,) = change["paint"].to_plotly_json()["operations"]
+    assert outline["location"] == ["outlines", "6", "codes"] and outline["params"]["value"] == ["E01000001"]
     practice_click = {"points": [{"curveNumber": 7, "customdata": ["F83004", "Archway"]}]}
     assert selection_change("explore-map", practice_click, None, view)["selection"]["practice"] == "F83004"
     assert selection_change("explore-map", {"points": []}, None, view) is None
     assert selection_change("explore-clear", None, None, view)["selection"] == {"area": None, "practice": None}
     postcode = selection_change("explore-search", None, "postcode|SW1A1AA|", view)
     assert postcode["selection"]["area"] == "E01004736" and "SW1A 1AA" in postcode["message"]
+    assert "map" in json.dumps(postcode["patch"].to_plotly_json())  # the camera moves there
     borough = selection_change("explore-search", None, "area|E09000007|borough", view)
     assert borough["level"] == "borough" and borough["selection"]["area"] == "E09000007"
+    assert borough["paint"] is None  # the new level's map draws the outline
     assert selection_change("explore-search", None, "postcode|ZZ99ZZ|", view)["selection"] is None
     assert selection_change("explore-search", None, "bad", view)["message"] == "Not found in London."
 

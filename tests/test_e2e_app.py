@@ -10,11 +10,22 @@ import csv
 import io
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+from shapely.geometry import Point
 
-from tests.e2e_support import MAP, MAP_READY  # fixtures app_url, chromium, tab, shots come from conftest
+from layout.classes import YL_OR_RD
+from layout.explore import MAP_CONFIG
+from layout.mapfig import MAP_WIDTH, SLOT
+from tests.e2e_support import MAP, MAP_READY, PAINTED, png_colours, wait_repainted  # fixtures: conftest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
+MAPLIBRE = f"document.querySelector('{MAP}')._fullLayout.map._subplot.map"
+AREA_IDS = f"[...new Set({MAPLIBRE}.queryRenderedFeatures({{layers: ['atlas-areas']}}).map(f => f.id))]"
+AREAS_DRAWN = f"{AREA_IDS}.length"
+SELECTED_DRAWN = (f"{AREA_IDS}.filter(i => {MAPLIBRE}.getFeatureState({{source: 'atlas-areas', id: i}}).outline "
+                  f"=== {SLOT['selected']}).length")
 
 
 def open_map(tab, url: str):
@@ -24,12 +35,14 @@ def open_map(tab, url: str):
 
 
 def map_state(tab) -> dict:
-    return tab.evaluate("""() => { const gd = document.querySelector('#explore-map .js-plotly-plot');
-      const m = gd._fullLayout.map._subplot.map; const c = m.getCenter();
-      return {features: gd.data[0].locations.length, drawn: m.queryRenderedFeatures().length,
-              colorbar: gd._fullData[0].colorbar.title.text, title: gd._fullLayout.title.text,
-              ticks: gd._fullData[0].colorbar.ticktext, lat: c.lat, lon: c.lng, zoom: m.getZoom(),
-              selected: gd.data[6].locations, geojson: gd.data[0].geojson}; }""")
+    """What the map shows: areas drawn, legend, title, camera, areas outlined as selected."""
+    return tab.evaluate(f"""() => {{ const gd = document.querySelector('{MAP}'); const m = {MAPLIBRE};
+      const c = m.getCenter();
+      return {{features: {AREAS_DRAWN}, drawn: m.queryRenderedFeatures().length, selected: {SELECTED_DRAWN},
+              legend: document.querySelector('#explore-legend').innerText,
+              classes: document.querySelectorAll('#explore-legend .legend-classes li').length,
+              title: gd._fullLayout.title.text, lat: c.lat, lon: c.lng, zoom: m.getZoom(),
+              geojson: gd.data[0].geojson}}; }}""")
 
 
 def choose(tab, dropdown_id: str, option_text: str):
@@ -41,10 +54,10 @@ def test_explore_shows_the_lsoa_map_with_its_legend_and_basis(tab, app_url, shot
     open_map(tab, app_url + "/")
     state = map_state(tab)
     assert state["features"] == 4835 and state["drawn"] > 1000
-    assert "E2SFCA access" in state["colorbar"] and len(state["ticks"]) == 5
+    assert state["legend"].startswith("E2SFCA access") and state["classes"] == 5
     assert "E2SFCA access · LSOA (2011) · FY2024/25" in tab.inner_text("#explore-footnote")
     assert "Basis: GP FTE per 10,000 need-weighted residents in reach" in tab.inner_text("#explore-footnote")
-    assert "Persistent poor provision" in tab.inner_text(MAP)
+    assert "Persistent poor provision" in state["legend"]
     tab.screenshot(path=shots / "01-explore-lsoa.png")
 
 
@@ -54,20 +67,109 @@ def test_switching_level_measure_and_year_updates_the_map_without_resending_geom
     tab.on("request", lambda request: fetched.append(request.url) if "/geometry/" in request.url else None)
     choose(tab, "explore-measure", "Patients per GP FTE")
     tab.wait_for_function("() => document.querySelector('#explore-footnote').innerText.startsWith('Patients per GP FTE')")
-    assert "Patients per GP FTE" in map_state(tab)["colorbar"]
+    assert map_state(tab)["legend"].startswith("Patients per GP FTE")
     assert fetched == [], "a measure switch must not fetch geometry"
     tab.focus("#explore-year [role=slider]")
     tab.keyboard.press("ArrowLeft")
     tab.wait_for_function("() => document.querySelector('#explore-footnote').innerText.includes('FY2023/24')")
     assert fetched == []
     choose(tab, "explore-level", "Borough")
-    tab.wait_for_function("() => document.querySelector('#explore-map .js-plotly-plot').data[0].locations.length === 33")
+    tab.wait_for_function(f"() => {AREAS_DRAWN} === 33", timeout=30_000)
     tab.wait_for_timeout(800)
     state = map_state(tab)
     assert state["features"] == 33 and "borough" in state["geojson"]
     assert "Patients per GP FTE · Borough · FY2023/24" in tab.inner_text("#explore-footnote")
     assert "level=borough" in tab.url and "measure=patients_per_gp_fte" in tab.url and "year=2024" in tab.url
     tab.screenshot(path=shots / "02-explore-borough-patients-2024.png")
+
+
+@pytest.fixture(scope="module")
+def known_lsoa(atlas):
+    """An inner-London LSOA whose colour differs between E2SFCA access and patients per GP FTE (FY2024/25,
+    default view), with a point inside it and its colour and shown value under each measure, from the same
+    analytics and classes as the app."""
+    from callbacks.context import area_tables
+    from geo.measures import MEASURES
+    from layout.classes import classify
+    lsoa = atlas.areas["lsoa11"].set_index("area_code")
+    expected = {}
+    for measure in ("e2sfca", "patients_per_gp_fte"):
+        spec = MEASURES[measure]
+        values = area_tables().table("lsoa11", measure, 2025).set_index("area_code")["value"].reindex(lsoa.index)
+        expected[measure] = pd.DataFrame({"colour": classify(values, "quantiles", spec.poor, spec.decimals).colours,
+                                          "value": [f"{v:,.{spec.decimals}f}" for v in values]}, index=lsoa.index)
+    central = lsoa.geometry.centroid.distance(Point(530_000, 180_500)) < 5_000  # within 5 km of Charing Cross
+    differs = expected["e2sfca"]["colour"] != expected["patients_per_gp_fte"]["colour"]
+    code = lsoa.geometry[central & differs].area.idxmax()
+    inside = gpd.GeoSeries([lsoa.geometry[code].representative_point()], crs=lsoa.crs).to_crs("EPSG:4326").iloc[0]
+    return {"code": code, "name": lsoa.loc[code, "area_name"], "lat": round(inside.y, 5), "lon": round(inside.x, 5),
+            **{measure: frame.loc[code].to_dict() for measure, frame in expected.items()}}
+
+
+def centre_pixel(tab) -> tuple[float, float]:
+    """Page coordinates of the map's centre."""
+    return tuple(tab.evaluate(f"""() => {{ const m = {MAPLIBRE}; const p = m.project(m.getCenter());
+      const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }}"""))
+
+
+def drawn_colour(tab, x: float, y: float) -> str:
+    """The colour on screen at a page point (a person's view: the composited frame)."""
+    tab.mouse.move(5, 5)  # no tooltip over the point
+    return png_colours(tab, tab.screenshot(clip={"x": x - 2, "y": y - 2, "width": 5, "height": 5}), [[2, 2]])[0]
+
+
+def tooltip_at(tab, x: float, y: float) -> str:
+    tab.mouse.move(x, y)
+    tab.wait_for_selector("#area-tooltip:not([hidden])")
+    return tab.inner_text("#area-tooltip")
+
+
+def test_switching_measure_recolours_an_lsoa_and_its_tooltip_in_one_repaint(tab, app_url, known_lsoa, shots):
+    open_map(tab, app_url + f"/?lat={known_lsoa['lat']}&lon={known_lsoa['lon']}&zoom=13")
+    x, y = centre_pixel(tab)
+    assert drawn_colour(tab, x, y) == known_lsoa["e2sfca"]["colour"]
+    tip = tooltip_at(tab, x, y)
+    assert tip.splitlines()[0] == known_lsoa["name"] and "London rank" in tip
+    assert f"{known_lsoa['e2sfca']['value']} GP FTE per 10,000 need-weighted residents in reach" in tip
+    before = tab.evaluate(PAINTED)
+    choose(tab, "explore-measure", "Patients per GP FTE")
+    wait_repainted(tab, before)
+    tab.wait_for_timeout(300)
+    assert drawn_colour(tab, x, y) == known_lsoa["patients_per_gp_fte"]["colour"]
+    assert f"{known_lsoa['patients_per_gp_fte']['value']} registered patients per GP FTE" in tooltip_at(tab, x, y)
+    tab.screenshot(path=shots / "10-explore-recoloured-with-tooltip.png")
+
+
+def download_png(tab) -> tuple[str, bytes]:
+    box = tab.locator(MAP).bounding_box()
+    tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 60)  # the modebar shows while over the graph
+    with tab.expect_download(timeout=60_000) as download:
+        tab.click(f'{MAP} .modebar-btn[data-title="Download plot as a PNG"]')
+    return download.value.suggested_filename, Path(download.value.path()).read_bytes()
+
+
+def test_the_png_download_shows_the_colours_on_the_map(tab, app_url, known_lsoa, shots):
+    open_map(tab, app_url + f"/?lat={known_lsoa['lat']}&lon={known_lsoa['lon']}&zoom=13")
+    options, top = MAP_CONFIG["toImageButtonOptions"], tab.evaluate(f"() => document.querySelector('{MAP}').layout.margin.t")
+    scale, width, height = options["scale"], options["width"], options["height"]
+    centre = [round(scale * width * MAP_WIDTH / 2), round(scale * (top + (height - top) / 2))]
+    grid = [[round(scale * width * MAP_WIDTH * (i + 0.5) / 12), round(scale * (top + (height - top) * (j + 0.5) / 12))]
+            for i in range(12) for j in range(12)]
+    name, first = download_png(tab)
+    assert name == "gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600.png"
+    before = tab.evaluate(PAINTED)
+    choose(tab, "explore-measure", "Patients per GP FTE")
+    wait_repainted(tab, before)
+    name, second = download_png(tab)
+    assert name == "gp-atlas_patients_per_gp_fte_lsoa11_FY2024-25_age_d0-1600.png"
+    (shots / "11-download-e2sfca.png").write_bytes(first)
+    (shots / "12-download-patients.png").write_bytes(second)
+    colours = [png_colours(tab, png, [centre] + grid) for png in (first, second)]
+    assert colours[0][0] == known_lsoa["e2sfca"]["colour"]            # the area at the centre, as on the map
+    assert colours[1][0] == known_lsoa["patients_per_gp_fte"]["colour"]
+    for sampled in colours:                                            # areas drawn, not a blank image
+        assert sum(colour in YL_OR_RD for colour in sampled) > 0.5 * len(grid)
+    assert sum(a != b for a, b in zip(*colours)) > 0.3 * len(grid)    # and each shows its own measure
 
 
 def test_clicking_an_area_opens_its_detail(tab, app_url, shots):
@@ -80,7 +182,8 @@ def test_clicking_an_area_opens_its_detail(tab, app_url, shots):
     assert "Practices serving its residents" in panel and "residents (ONS mid-" in panel
     assert tab.locator("#explore-serving-grid .ag-row").count() > 3
     assert "area=E09" in tab.url
-    assert len(map_state(tab)["selected"]) == 1
+    tab.wait_for_function(f"() => {SELECTED_DRAWN} === 1")
+    assert tab.is_visible("#explore-legend-selected")
     tab.screenshot(path=shots / "03-explore-area-detail.png")
 
 
@@ -92,7 +195,7 @@ def test_a_permalink_reopens_the_same_view_and_bad_parameters_say_so(tab, app_ur
     title = tab.inner_text("#panel-title")
     open_map(tab, app_url + link)  # a second visit is a fresh page load
     again = map_state(tab)
-    assert (again["title"], again["ticks"], again["features"]) == (first["title"], first["ticks"], first["features"])
+    assert (again["title"], again["legend"], again["features"]) == (first["title"], first["legend"], first["features"])
     assert "GP FTE per 10,000 · Ward" in again["title"] and "FY2021/22" in again["title"]
     tab.wait_for_selector("#panel-title")
     assert tab.inner_text("#panel-title") == title

@@ -1,6 +1,8 @@
-"""Pure layout helpers: colour classes, CSV neutralisation, geometry serialisation, the map figure and its Patch."""
+"""Pure layout helpers: colour classes, CSV neutralisation, geometry serialisation, the map figure, its Patch,
+the paint the browser colours areas with, and the legend."""
 import gzip
 import json
+from urllib.parse import unquote
 
 import geopandas as gpd
 import mapclassify
@@ -10,9 +12,11 @@ import plotly.graph_objects as go
 import pytest
 from shapely.geometry import Polygon, box
 
-from layout.classes import NO_DATA_COLOUR, YL_OR_RD, classify, jenks_breaks
+from layout.classes import CONTINUOUS_SHADES, NO_DATA_COLOUR, YL_OR_RD, classify, jenks_breaks, shades
 from layout.geometry import geometry_url, layer_geojson, web_layer
-from layout.mapfig import SLOT, TRACES, map_figure, map_patch, outline_update, wrap
+from layout.maplegend import map_legend
+from layout.mapfig import (OFFLINE_STYLE, SLOT, TRACES, basemap_style, image_trace, map_figure, map_patch,
+                           outline_patch, paint_patch, paint_update, wrap)
 from layout.tables import neutralise_cell, safe_csv
 
 
@@ -35,18 +39,35 @@ def test_quantile_classes_put_the_poorest_in_the_darkest_red_whichever_end_is_po
     high_is_poor = classify(values, "quantiles", "high", 1)
     assert low_is_poor.colours[0] == YL_OR_RD[-1] and low_is_poor.colours[9] == YL_OR_RD[0]
     assert high_is_poor.colours[0] == YL_OR_RD[0] and high_is_poor.colours[9] == YL_OR_RD[-1]
-    assert low_is_poor.z[:4] == [0, 0, 1, 1] and low_is_poor.z[-1] is None
+    assert low_is_poor.index[:4] == [0, 0, 1, 1] and low_is_poor.index[-1] == 5
+    assert low_is_poor.palette[5] == NO_DATA_COLOUR and low_is_poor.missing == 1
     assert low_is_poor.colours[-1] == NO_DATA_COLOUR and low_is_poor.labels[-1] == "no data"
-    assert low_is_poor.ticktext[0] == "1.0 – 2.8 (2)" and len(low_is_poor.ticktext) == 5
-    assert (low_is_poor.zmin, low_is_poor.zmax) == (-0.5, 4.5)
+    assert low_is_poor.ticktext[0] == "1.0 – 2.8 (2)" and low_is_poor.ticktext[-1] == "no data (1)"
+    assert low_is_poor.tickvals == [0, 1, 2, 3, 4, 5]
+    assert (low_is_poor.zmin, low_is_poor.zmax) == (-0.5, 5.5)
+
+
+def test_colorscale_gives_each_palette_position_its_own_flat_band():
+    classing = classify(np.array([1.0, 2.0, 3.0]), "quantiles", "high", 0, k=3)
+    assert classing.palette == (YL_OR_RD[0], YL_OR_RD[2], YL_OR_RD[4])
+    assert classing.colorscale == [[0.0, YL_OR_RD[0]], [1 / 3, YL_OR_RD[0]], [1 / 3, YL_OR_RD[2]],
+                                   [2 / 3, YL_OR_RD[2]], [2 / 3, YL_OR_RD[4]], [1.0, YL_OR_RD[4]]]
+
+
+def test_shades_interpolate_the_stops_in_rgb():
+    assert shades(["#000000", "#ffffff"], 3) == ["#000000", "#808080", "#ffffff"]
+    assert shades(YL_OR_RD, 5) == list(YL_OR_RD)
 
 
 def test_continuous_scale_clips_to_the_2nd_98th_percentiles_and_all_missing_is_safe():
     values = np.r_[np.arange(100.0), 10_000.0]
     scale = classify(values, "continuous", "high", 0)
-    assert scale.zmax < 100 and scale.z[-1] == 10_000.0
+    assert len(scale.palette) == CONTINUOUS_SHADES and scale.palette[0] == YL_OR_RD[0]
+    assert scale.palette[-1] == YL_OR_RD[-1] and scale.index[-1] == CONTINUOUS_SHADES - 1  # the outlier clips
+    assert scale.index[0] == 0 and 0 < scale.index[50] < CONTINUOUS_SHADES - 1
+    assert scale.tickvals == [0.0, 15.75, 31.5, 47.25, 63.0] and scale.ticktext == ["2", "26", "50", "74", "98"]
     empty = classify(np.array([np.nan, np.nan]), "quantiles", "low", 0)
-    assert empty.z == [None, None] and empty.colours == [NO_DATA_COLOUR] * 2
+    assert empty.index == [0, 0] and empty.colours == [NO_DATA_COLOUR] * 2 and empty.ticktext == ["no data (2)"]
     with pytest.raises(ValueError):
         classify(values, "rainbow", "low", 0)
 
@@ -101,19 +122,26 @@ URLS = {"layer": "/geometry/lsoa11.geojson?v=1", "lsoa": "/geometry/lsoa11.geojs
 
 
 def test_map_figure_is_valid_plotly_and_names_geometry_only_by_url():
-    updates = {"choropleth": {"z": [0, 1], "colorscale": [[0, "#fff"], [1, "#000"]], "customdata": [["1", "1"]] * 2},
-               "persistent": outline_update(["A"]), "practices": {"marker.size": [5], "lat": [51.5], "lon": [0.1]}}
-    figure = map_figure(URLS, ["A", "B"], ["Area A", "Area B"], updates, {"title": {"text": "T"}}, ["E09000001"],
-                        {"lat": 51.5, "lon": -0.1, "zoom": 10})
+    updates = {"practices": {"marker.size": [5], "lat": [51.5], "lon": [0.1]}}
+    figure = map_figure(URLS, updates, {"title": {"text": "T"}}, {"lat": 51.5, "lon": -0.1, "zoom": 10})
     go.Figure(figure)  # raises on any property Plotly does not know
     assert [trace["name"].split("</span> ")[-1] for trace in figure["data"][1:6]] == [
         "Borough boundaries", "PCN catchments", "Persistent poor provision", "Poor-provision cluster (Gi*)",
         "Good-provision cluster (Gi*)"]
     assert len(figure["data"]) == len(TRACES)
     assert all(isinstance(trace.get("geojson", ""), str) for trace in figure["data"])
+    painted = [figure["data"][SLOT[name]] for name in ("choropleth", "boroughs", "persistent", "selected")]
+    assert all(trace["visible"] is False and trace["locations"] == [] for trace in painted)  # templates only
+    assert figure["data"][SLOT["choropleth"]]["geojson"] == URLS["layer"]
+    assert figure["data"][SLOT["boroughs"]]["geojson"] == URLS["borough"]
     assert figure["data"][SLOT["practices"]]["marker"]["size"] == [5]
-    assert figure["data"][SLOT["persistent"]]["visible"] is True
     assert figure["layout"]["map"]["zoom"] == 10 and figure["layout"]["uirevision"] == "explore"
+
+
+def test_the_offline_style_is_a_string_so_plotly_compares_it_by_value():
+    style = basemap_style()
+    assert style.startswith("data:application/json,")
+    assert json.loads(unquote(style.split(",", 1)[1])) == OFFLINE_STYLE
 
 
 def test_map_patch_sends_only_the_updated_properties():
@@ -125,10 +153,63 @@ def test_map_patch_sends_only_the_updated_properties():
     assert "geojson" not in json.dumps(operations)
 
 
-def test_outline_update_hides_an_empty_or_switched_off_overlay():
-    assert outline_update([]) == {"locations": [], "z": [], "visible": False}
-    assert outline_update(["A"], visible=False)["locations"] == []
-    assert outline_update(["A"], url="/x")["geojson"] == "/x"
+def paint_example():
+    classing = classify(np.array([1.0, 2.0, np.nan]), "quantiles", "high", 1, k=2)
+    image = {"slot": 0, "trace": image_trace(classing, "Title")}
+    return classing, paint_update(classing, np.array([1.0, 2000.0, np.nan]), pd.Series([2, 1, None]), 1, "GP FTE",
+                                  URLS, {"persistent": ["B"], "poor_cluster": ["X"]}, "lsoa11", image)
+
+
+def test_paint_carries_palette_positions_hover_text_and_outlines_by_trace_slot():
+    classing, paint = paint_example()
+    assert paint["layer"] == URLS["layer"] and paint["palette"] == list(classing.palette)
+    assert paint["colour"] == [0, 1, 2] and paint["palette"][2] == NO_DATA_COLOUR
+    assert paint["values"] == ["1.0", "2,000.0", "no data"] and paint["ranks"] == ["2", "1", "–"]
+    assert paint["tooltip"] == ["{value} GP FTE", "London rank {rank} of 2 (1 = poorest)"]
+    assert paint["outline"]["zoom"] == 10.5
+    assert paint["outlines"][str(SLOT["persistent"])] == {"url": URLS["layer"], "codes": ["B"]}
+    assert paint["outlines"][str(SLOT["poor_cluster"])] == {"url": URLS["lsoa"], "codes": ["X"]}
+    assert paint["outlines"][str(SLOT["pcn"])] == {"url": URLS["pcn"], "codes": []}
+    assert paint["image"]["trace"]["zmax"] == 2.5 and paint["image"]["trace"]["colorbar"]["ticktext"][-1] == "no data (1)"
+    go.Figure({"type": "choroplethmap", **paint["image"]["trace"]})  # valid Plotly for the PNG export
+
+
+def test_paint_patches_leave_the_names_alone_and_a_click_moves_one_outline():
+    _, paint = paint_example()
+    operations = paint_patch(paint).to_plotly_json()["operations"]
+    assert {op["location"][0] for op in operations} == set(paint) and "names" not in paint
+    (operation,) = outline_patch("selected", ["A"]).to_plotly_json()["operations"]
+    assert operation["location"] == ["outlines", str(SLOT["selected"]), "codes"] and operation["params"]["value"] == ["A"]
+
+
+def legend_text(children) -> list[str]:
+    """The legend's visible text, row by row, and [hidden] for rows a person does not see."""
+    def walk(node):
+        if isinstance(node, str):
+            return node
+        if isinstance(node, list):
+            return " ".join(filter(None, (walk(child) for child in node)))
+        text = walk(getattr(node, "children", None) or [])
+        return f"[hidden] {text}" if getattr(node, "hidden", False) else text
+    return [walk(child) for child in children]
+
+
+def test_legend_lists_classes_highest_first_then_no_data_and_the_outlines_drawn():
+    classing = classify(np.array([1.0, 2.0, 3.0, 4.0, np.nan]), "quantiles", "high", 0, k=2)
+    title, unit, key, outlines = legend_text(map_legend(classing, "Measure", "units", ["persistent"], "sel", False))
+    assert (title, unit) == ("Measure", "units")
+    assert key == "2 – 4 (2) 1 – 2 (2) no data (1)"  # classes hold lower < v <= upper
+    assert outlines == "Persistent poor provision [hidden] Selected area"
+
+
+def test_a_continuous_legend_is_a_ramp_with_its_ticks_placed_by_palette_position():
+    classing = classify(np.arange(101.0), "continuous", "low", 0)
+    key = map_legend(classing, "M", "u", [], "sel", True)[2]
+    ramp, ticks = key.children[0].children
+    assert ramp.style["background"].startswith(f"linear-gradient(to top, {YL_OR_RD[-1]}")
+    assert [(tick.children, tick.style["bottom"]) for tick in ticks.children] == [
+        ("2", "0.0%"), ("26", "25.0%"), ("50", "50.0%"), ("74", "75.0%"), ("98", "100.0%")]
+    assert key.children[1].children == []  # no 'no data' row
 
 
 def test_wrap_breaks_long_basis_lines_for_svg():

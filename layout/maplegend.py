@@ -1,0 +1,55 @@
+"""The explore map's colour legend as HTML beside the map.
+
+Plotly cannot draw it: the areas are not a Plotly trace in the live map (see
+layout/mapfig.py), and a colour bar that Plotly draws would cost a full
+re-plot whenever its scale changes. The PNG export draws the same palette and
+ticks as a Plotly colour bar instead (`mapfig.image_trace`). Values rise
+upwards, as on that colour bar.
+"""
+from __future__ import annotations
+
+from dash import html
+
+from layout.classes import NO_DATA_COLOUR, Classing
+from layout.mapfig import OUTLINES
+
+
+def _row(key: html.Span, text: str, **props) -> html.Li:
+    return html.Li([key, html.Span(text)], className="legend-row", **props)
+
+
+def _line(slot: str) -> html.Span:
+    """The outline's colour, a little thicker than on the map so it reads as a key."""
+    return html.Span(className="legend-line", style={"borderTopColor": OUTLINES[slot].colour,
+                                                     "borderTopWidth": f"{OUTLINES[slot].width + 1.5:g}px"})
+
+
+def _swatch(colour: str) -> html.Span:
+    return html.Span(className="legend-swatch", style={"background": colour})
+
+
+def _colour_key(classing: Classing) -> html.Div | html.Ul:
+    """Swatches per class, or a ramp with its ticks for a continuous scale; 'no data' is always a swatch."""
+    ticks, colours, no_data = list(zip(classing.tickvals, classing.ticktext)), list(classing.palette), []
+    if classing.missing:
+        no_data = [_row(_swatch(NO_DATA_COLOUR), ticks[-1][1])]
+        ticks, colours = ticks[:-1], colours[:-1]
+    if classing.scheme != "continuous" or not colours:
+        rows = [_row(_swatch(colours[int(value)]), text) for value, text in reversed(ticks)]
+        return html.Ul(rows + no_data, className="legend-classes")
+    last = len(colours) - 1
+    ramp = html.Div(className="legend-ramp", style={"background": f"linear-gradient(to top, {', '.join(colours)})"})
+    labels = [html.Span(text, className="legend-tick", style={"bottom": f"{100 * value / last:.1f}%"})
+              for value, text in ticks]
+    return html.Div([html.Div([ramp, html.Div(labels, className="legend-ticks")], className="legend-continuous"),
+                     html.Ul(no_data, className="legend-classes")])
+
+
+def map_legend(classing: Classing, title: str, unit: str, outlines: list[str], selected_id: str,
+               selected: bool) -> list:
+    """Title, colour key and the outlines drawn (`outlines`: OUTLINES slots); the selected-area row has its own
+    id so a click can show it without redrawing the legend."""
+    rows = [_row(_line(slot), OUTLINES[slot].name) for slot in outlines]
+    rows.append(_row(_line("selected"), OUTLINES["selected"].name, id=selected_id, hidden=not selected))
+    return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"),
+            _colour_key(classing), html.Ul(rows, className="legend-outlines")]
