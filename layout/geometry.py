@@ -47,7 +47,8 @@ def _rounded(text: str) -> str:
 def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     """Serialise an EPSG:4326 layer (area_code, geometry) once: empty geometries are left out."""
     assert frame.crs == WGS84, f"web geometry must be {WGS84}, got {frame.crs}"
-    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    shapes = frame.geometry.to_numpy()
+    frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
     codes = tuple(str(code) for code in frame["area_code"])
     features = ",".join(f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"geometry":{geometry}}}'

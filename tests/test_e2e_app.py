@@ -228,7 +228,9 @@ def test_the_csv_download_holds_every_area_with_its_basis(tab, app_url):
 def test_searching_a_postcode_zooms_there_and_selects_its_area(tab, app_url, shots):
     open_map(tab, app_url + "/")
     tab.click("#explore-search")
-    tab.keyboard.type("SW1A 1AA")
+    search_box = tab.locator("input.dash-dropdown-search")  # the open dropdown's search field (in a popover)
+    search_box.wait_for()  # keys sent before it has focus are lost, as a person's would be
+    search_box.press_sequentially("SW1A 1AA", delay=40)
     tab.get_by_role("option", name="SW1A 1AA (postcode)").click()
     tab.wait_for_function("() => document.querySelector('#explore-search-result').innerText.includes('SW1A 1AA')")
     tab.wait_for_selector("#panel-title", timeout=20_000)
