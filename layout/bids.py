@@ -615,19 +615,19 @@ def page(**url_params) -> html.Div:
               dcc.Download(id="bids-download")]
     shown = list(state.notices) + ([too_long] if too_long else [])
     notice = notices(state.view.with_(notices=tuple(shown)))
-    work = html.Div([
-        html.Div(id="bids-cards-row", children=dbc.Row(id="bids-cards", class_name="g-2 mb-2")),
-        dbc.Card(dbc.CardBody([
+    cards = html.Div(id="bids-cards-row", children=dbc.Row(id="bids-cards", class_name="g-2 mb-2"))
+    map_height = "calc(100vh - 90px)" if state.view.embed else MAP_HEIGHT
+    map_card = dbc.Card(dbc.CardBody([
             html.Div([dbc.RadioItems(id="bids-mode", value="after", inline=True, class_name="small",
                                      options=[{"label": label, "value": key} for key, label in MODES.items()]),
                       html.Span(id="bids-mode-help", className="small text-muted ms-2")],
                      className="d-flex align-items-center mb-1 no-print"),
-            dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG, style={"height": MAP_HEIGHT},
+            dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG, style={"height": map_height},
                       figure=map_figure(urls["lsoa"], urls["borough"], codes, names)),
             html.Div(id="bids-footnote", className="basis-footnote"),
             html.Ul(id="bids-notes", className="map-notes small text-warning"),
-        ]), class_name="shadow-sm mb-2"),
-        dbc.Card(dbc.CardBody([
+        ]), class_name="shadow-sm mb-2")
+    table = dbc.Card(dbc.CardBody([
             html.Div([html.H6("Ranked bids", className="card-title mb-0 me-auto"),
                       dbc.Button("⤓ Ranked CSV", id="bids-download-csv", size="sm", color="secondary", outline=True,
                                  class_name="me-1"),
@@ -642,14 +642,16 @@ def page(**url_params) -> html.Div:
                  rowSelection={"mode": "singleRow", "enableClickSelection": True}),
             html.Div("Select a row for its one-page summary below. Bids with a status other than 'ok' are not scored; "
                      "fix them in the CSV and upload again.", className="form-text no-print"),
-        ]), class_name="shadow-sm mb-2 no-print"),
-    ], className="bids-work")
+        ]), class_name="shadow-sm mb-2 no-print")
     summary = dbc.Card(dbc.CardBody(html.Div(id="bids-summary")), class_name="shadow-sm mb-2 bids-summary-card")
     controls = [_add_card(), _upload_card(), _scenario_card(state, options)]
-    if state.view.print:
-        return html.Div(stores + [html.Div(controls, hidden=True), html.Div(work, hidden=True), notice, summary],
+    if state.view.print:  # the one-page summary of the focused bid
+        return html.Div(stores + [html.Div(controls + [cards, map_card, table], hidden=True), notice, summary],
                         className="bids-view print-view")
+    if state.view.embed:  # the map and its footnote only, for an iframe
+        return html.Div(stores + [html.Div(controls + [cards, table, summary], hidden=True), notice, map_card],
+                        className="bids-view")
     return html.Div(stores + [notice, dbc.Row([
         dbc.Col(controls, xs=12, lg=3, class_name="controls-column"),
-        dbc.Col([work, summary], xs=12, lg=9),
+        dbc.Col([html.Div([cards, map_card, table], className="bids-work"), summary], xs=12, lg=9),
     ], class_name="g-3")], className="bids-view")

@@ -216,6 +216,22 @@ def test_embed_shows_only_the_map_and_a_one_line_footnote(tab, app_url, shots):
     tab.screenshot(path=shots / "05-embed.png")
 
 
+def test_back_returns_to_the_previous_view_of_the_same_page(tab, app_url):
+    open_map(tab, app_url + "/?level=borough&measure=e2sfca")
+    before = tab.evaluate(PAINTED)
+    choose(tab, "explore-measure", "Distance to nearest practice")
+    wait_repainted(tab, before)
+    tab.wait_for_function("() => location.search.includes('measure=nearest_practice_m')")
+    assert map_state(tab)["title"].startswith("Distance to nearest practice · Borough")
+    tab.go_back()  # assets/history.js rebuilds the page from the URL, as a shared link would be
+    tab.wait_for_function("() => location.search.includes('measure=e2sfca')")
+    tab.wait_for_function(f"""() => {{ const gd = document.querySelector('{MAP}');
+      return !!(gd && gd._fullLayout && gd._fullLayout.title.text.startsWith('E2SFCA access')); }}""", timeout=45_000)
+    tab.wait_for_function(MAP_READY, timeout=45_000)
+    assert map_state(tab)["title"].startswith("E2SFCA access · Borough")
+    assert "E2SFCA access" in tab.inner_text("#explore-measure")
+
+
 def test_the_csv_download_holds_every_area_with_its_basis(tab, app_url):
     open_map(tab, app_url + "/?level=msoa11")
     with tab.expect_download() as download:

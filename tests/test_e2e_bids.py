@@ -74,6 +74,10 @@ def test_add_a_bid_by_postcode_see_scores_maps_and_its_printable_page(tab, app_u
 
     printable = tab.get_attribute("#bids-print-link", "href")
     assert "print=1" in printable and "focus=1" in printable
+    open_bids(tab, tab.url + "&embed=1")  # for an iframe: the map and its footnote only
+    assert tab.locator("#bids-map").is_visible() and "combined scenario, FY2023/24" in tab.inner_text("#bids-footnote")
+    assert not any(tab.locator(hidden).is_visible() for hidden in ("#navbar", "#bids-add", "#bids-grid", "#bids-summary"))
+    tab.screenshot(path=shots / "bids-embed.png")
     tab.goto(app_url + printable)
     tab.wait_for_selector("#bids-summary-page >> text=Bid summary: SE28 8RD", timeout=60_000)
     assert not tab.locator("#bids-add").is_visible() and not tab.locator("#navbar").is_visible()
