@@ -43,7 +43,6 @@ from scipy.spatial import cKDTree
 from data.config import BNG
 from data.years import FLOWS_SNAPSHOT, FLOWS_YEAR, PCN_FIRST_YEAR, fy_label
 
-FIRST_PCN_YEAR = PCN_FIRST_YEAR
 METHODS = ("plurality", "percent_volume", "nearest")
 BY_FLOWS = "flows"
 BY_NEAREST_FALLBACK = "nearest practice (no flows)"
@@ -75,9 +74,9 @@ def flows_basis(year: int) -> str:
 
 def pcn_practices(practice_years: pd.DataFrame, year: int) -> pd.DataFrame:
     """Practices considered in `year` (module docstring) with their PCN, site, list size and GP FTE."""
-    if year < FIRST_PCN_YEAR:
-        raise ValueError(f"No PCN catchments for {year}: PCNs start in {fy_label(FIRST_PCN_YEAR)} "
-                         f"(year {FIRST_PCN_YEAR}).")
+    if year < PCN_FIRST_YEAR:
+        raise ValueError(f"No PCN catchments for {year}: PCNs start in {fy_label(PCN_FIRST_YEAR)} "
+                         f"(year {PCN_FIRST_YEAR}).")
     rows = practice_years[practice_years["year"] == year]
     active = rows["open_in_year"].fillna(False) | (rows["fte_status"] != "no workforce return")
     considered = (rows["is_gp"].fillna(False) & active & rows["easting"].notna() & rows["northing"].notna()

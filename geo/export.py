@@ -16,9 +16,9 @@ import pandas as pd
 
 from data.config import WGS84
 from data.geography import LEVELS as AREA_LEVELS, web_copy
-from data.years import fy_label
+from data.years import PCN_FIRST_YEAR, fy_label
 from geo.access import DEFAULT_D0
-from geo.catchments import FIRST_PCN_YEAR, lsoa_pcn_assignment, pcn_catchments
+from geo.catchments import lsoa_pcn_assignment, pcn_catchments
 from geo.hotspots import getis_ord_gi_star, lsoa_weights
 from geo.measures import MEASURES, Provision, check_measure
 from geo.memo import Memo
@@ -46,7 +46,7 @@ class AreaTables:
 
     def years(self, measure: str, level: str) -> list[int]:
         years = self.provision.years_for(measure)
-        return [y for y in years if y >= FIRST_PCN_YEAR] if level == "pcn" else years
+        return [y for y in years if y >= PCN_FIRST_YEAR] if level == "pcn" else years
 
     def pcn_assignment(self, year: int) -> pd.Series:
         return self._cached(("pcn", year), lambda: lsoa_pcn_assignment(self.provision.atlas, year)

@@ -18,8 +18,7 @@ from dash import dcc, html
 from callbacks.context import area_tables, geometry_urls, layer_for, layer_url, search_index, view_options
 from data.loader import shared_atlas
 from data.postcodes import display_postcode, lookup_postcodes
-from data.years import fy_label
-from geo.catchments import FIRST_PCN_YEAR
+from data.years import PCN_FIRST_YEAR, fy_label
 from geo.export import AreaTables, LEVELS
 from geo.hotspots import GOOD_CLUSTER, POOR_CLUSTER
 from geo.measures import LEVEL_CODE_COLUMN, MEASURES
@@ -91,10 +90,10 @@ def map_content(view: View, tables: AreaTables, layer: WebLayer, urls: dict[str,
                      f"({len(clusters[POOR_CLUSTER]):,} LSOAs in poor-provision clusters).")
     pcn_codes: tuple[str, ...] = ()
     if "pcn" in view.layers:
-        if view.year >= FIRST_PCN_YEAR:
+        if view.year >= PCN_FIRST_YEAR:
             pcn_codes = layer_for("pcn", view.year).codes
         else:
-            notes.append(f"PCN catchments start in {fy_label(FIRST_PCN_YEAR)}.")
+            notes.append(f"PCN catchments start in {fy_label(PCN_FIRST_YEAR)}.")
     points = None
     if "practices" in view.layers:
         points = practice_points(tables.provision, view.year)

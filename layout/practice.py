@@ -8,8 +8,7 @@ from dash import dcc, html
 
 from callbacks.context import area_tables, layer_url, search_index, view_options
 from data.postcodes import display_postcode
-from data.years import FLOWS_SNAPSHOT, fy_label
-from geo.catchments import FIRST_PCN_YEAR
+from data.years import FLOWS_SNAPSHOT, PCN_FIRST_YEAR, fy_label
 from geo.profiles import patient_flows, pcn_members, practice_profile
 from geo.search import to_lonlat
 from layout.charts import practice_history_figure, practice_ratio_figure, small_map
@@ -77,7 +76,7 @@ def _flows(profile: dict) -> html.Div:
     names = area_tables().provision.lsoa.set_index("area_code")["area_name"]
     lon, lat = to_lonlat([profile["easting"]], [profile["northing"]])
     point = pd.DataFrame({"lon": lon, "lat": lat, "label": [str(profile["practice_name"]).title()]})
-    figure = small_map(layer_url("lsoa11", FIRST_PCN_YEAR), flows["lsoa11_code"].tolist(),
+    figure = small_map(layer_url("lsoa11", PCN_FIRST_YEAR), flows["lsoa11_code"].tolist(),
                        flows["patients"].tolist(), [f"{names.get(c, c)}: {n:,} patients" for c, n in
                                                     zip(flows["lsoa11_code"], flows["patients"])],
                        {"lat": float(lat[0]), "lon": float(lon[0]), "zoom": 11.5}, point,
