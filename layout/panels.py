@@ -38,13 +38,15 @@ def _persistence_block(persistence: dict, cut: float) -> html.Div:
 
 def serving_columns(spec: Measure) -> list[dict]:
     return [
-        {"field": "practice", "headerName": "Practice", "cellRenderer": "markdown", "minWidth": 160, "flex": 2},
-        {"field": "pcn_name", "headerName": "PCN", "minWidth": 110, "flex": 1},
-        number_column("share_pct", "Share of residents", 1, "%", width=95),
-        number_column("residents", "Est. residents", 0, width=95),
+        {"field": "practice", "headerName": "Practice", "cellRenderer": "markdown", "width": 150, "pinned": "left"},
+        number_column("share_pct", "Share", 1, "%", width=100,
+                      headerTooltip="Share of the area's registered residents who are on this practice's list"),
+        number_column("residents", "Residents", 0, width=120,
+                      headerTooltip="Estimated residents of the area registered with the practice"),
         number_column("list_size", "List", 0, width=85),
         number_column("gp_fte", "GP FTE", 1, width=80),
         number_column("patients_per_gp_fte", "Patients per GP FTE", 0, width=95),
+        {"field": "pcn_name", "headerName": "PCN", "width": 160},
     ]
 
 
@@ -86,7 +88,8 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, prac
         html.Div(f"Estimated registered residents = practice list × share of the practice's London patients "
                  f"living here ({fy_label(year)}; patient flows July 2022, carried to other years). "
                  f"{len(practices):,} practices.", className="form-text mt-0 mb-1"),
-        grid("explore-serving-grid", serving_rows(practices, query), serving_columns(spec), height="300px"),
+        grid("explore-serving-grid", serving_rows(practices, query), serving_columns(spec), height="300px",
+             column_size=None),
         download_button("explore-serving-csv", "Practices CSV"),
         dcc.Download(id="explore-serving-download"),
         html.H6("Where it is", className="mt-2 mb-1"),

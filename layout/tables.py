@@ -40,10 +40,13 @@ def number_column(field: str, header: str, decimals: int = 0, suffix: str = "", 
     return column
 
 
-def grid(element_id: str, rows: list[dict], columns: list[dict], height: str = "420px", **options) -> dag.AgGrid:
-    """A sortable, filterable grid sized to its container."""
+def grid(element_id: str, rows: list[dict], columns: list[dict], height: str = "420px",
+         column_size: str | None = "responsiveSizeToFit", **options) -> dag.AgGrid:
+    """A sortable, filterable grid, its columns sized to the container unless `column_size` is None (columns
+    keep their widths and the grid scrolls sideways: for narrow containers, where fitting would squeeze
+    headers into a letter per line)."""
     return dag.AgGrid(
-        id=element_id, rowData=rows, columnDefs=columns, columnSize="responsiveSizeToFit",
+        id=element_id, rowData=rows, columnDefs=columns, columnSize=column_size,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 70, "wrapHeaderText": True,
                        "autoHeaderHeight": True},
         dashGridOptions={"animateRows": False, "rowHeight": 30, "headerHeight": 34, "tooltipShowDelay": 300,
