@@ -86,9 +86,9 @@ def create_app() -> Dash:
         log.error("data not available: %s", exc)
         app.layout = data_error_page(exc)
         return app
+    import callbacks.router  # noqa: F401  (registers the router callbacks)
     from layout.pages import register_callbacks
     from layout.shell import shell
-    import callbacks.router  # noqa: F401  (registers the router callbacks)
     app.server.config["ATLAS_BROKEN_PAGES"] = register_callbacks()
     _serve_geometry(app)
     app.layout = shell

@@ -16,7 +16,6 @@ import warnings
 from pathlib import Path
 
 import esda
-
 import numpy as np
 import pandas as pd
 
@@ -66,7 +65,7 @@ def naive_persistence(values: pd.DataFrame, k: int, cut: float) -> pd.DataFrame:
     rows = []
     for code, group in values.groupby("area_code"):
         group = group.dropna(subset=["value"]).sort_values("year")
-        years_poor = sum(value <= thresholds[year] for year, value in zip(group["year"], group["value"]))
+        years_poor = sum(value <= thresholds[year] for year, value in zip(group["year"], group["value"], strict=True))
         years_with_data = len(group)
         if years_with_data < k:
             label = "insufficient data"

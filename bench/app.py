@@ -49,7 +49,8 @@ def free_port() -> int:
 
 def report(name: str, values: list[float], unit: str, baseline: list[float] | None = None, budget: str = "") -> None:
     median = statistics.median(values)
-    line = f"{name:<58} median {median:>10,.1f} {unit:<3} (n={len(values)}, min {min(values):,.1f}, max {max(values):,.1f})"
+    line = (f"{name:<58} median {median:>10,.1f} {unit:<3} "
+            f"(n={len(values)}, min {min(values):,.1f}, max {max(values):,.1f})")
     if baseline:
         line += f"  baseline {statistics.median(baseline):,.1f} -> ratio {median / statistics.median(baseline):.3f}"
     print(line + (f"  [budget {budget}]" if budget else ""), flush=True)
@@ -65,7 +66,7 @@ def start_app(port: int) -> tuple[subprocess.Popen, float]:
             return process, time.perf_counter() - began
         except OSError:
             if process.poll() is not None or time.perf_counter() - began > 120:
-                raise SystemExit("app did not start")
+                raise SystemExit("app did not start") from None
             time.sleep(0.05)
 
 
@@ -73,7 +74,8 @@ def bench_start(runs: int) -> None:
     times, baseline = [], []
     for _ in range(runs):
         began = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import dash, dash_bootstrap_components, dash_ag_grid, plotly, geopandas"],
+        subprocess.run([sys.executable, "-c",
+                        "import dash, dash_bootstrap_components, dash_ag_grid, plotly, geopandas"],
                        cwd=REPO, check=True)
         baseline.append(time.perf_counter() - began)
         process, seconds = start_app(free_port())
@@ -101,7 +103,8 @@ def bench_server(runs: int) -> None:
 
         measures = ["patients_per_gp_fte", "gp_fte_per_10k", "nearest_practice_m", "e2sfca"]
         years = [2024, 2023, 2022, 2021, 2020, 2019]
-        cold = [switch({**CONTROLS, "measure": m, "year": y, "weights": "age_imd"}) for m in measures for y in years[:2]]
+        cold = [switch({**CONTROLS, "measure": m, "year": y, "weights": "age_imd"})
+                for m in measures for y in years[:2]]
         warm_measure = [switch({**CONTROLS, "measure": measures[i % 4]}) for i in range(runs * 4)]
         warm_year = [switch({**CONTROLS, "year": years[i % 6]}) for i in range(runs * 4)]
 
@@ -133,7 +136,8 @@ def bench_browser(runs: int) -> None:
                 if "/geometry/" in response.url or "_dash-update-component" in response.url:
                     body = response.body()
                     if "/geometry/" in response.url or b"explore-map" in body[:200] and b'"figure"' in body[:400]:
-                        sizes[response.url.split("?")[0] + str(len(sizes))] = (response.request.sizes()["responseBodySize"], len(body))
+                        sizes[response.url.split("?")[0] + str(len(sizes))] = (
+                            response.request.sizes()["responseBodySize"], len(body))
             page.on("response", record)
             page.goto(url)
             page.wait_for_function(READY, timeout=60_000)
@@ -165,7 +169,7 @@ def bench_browser(runs: int) -> None:
 
             labels = ["Patients per GP FTE", "GP FTE per 10,000", "Distance to nearest practice", "E2SFCA access"]
             for label in labels:  # first visit of each measure: analytics memoised afterwards
-                repaint(lambda: choose(label))
+                repaint(lambda label=label: choose(label))
             measure_times = [repaint(lambda i=i: choose(labels[i % 4])) for i in range(runs * 2)]
             page.focus("#explore-year [role=slider]")
             year_times = [repaint(lambda i=i: page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight"))
@@ -187,7 +191,8 @@ def bench_browser(runs: int) -> None:
     report("frame floor: triggerRepaint -> idle -> GPU done, default view", frames, "ms")
 
 
-PAINTED = "() => { const gd = document.querySelector('#explore-map .js-plotly-plot'); return gd && gd.dataset.painted; }"
+PAINTED = ("() => { const gd = document.querySelector('#explore-map .js-plotly-plot'); "
+           "return gd && gd.dataset.painted; }")
 READY = f"""() => {{ const gd = document.querySelector('#explore-map .js-plotly-plot');
   return !!(({PAINTED})() && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0); }}"""
 # Clock in the page: from the last input event (the key press, or the pointer going down on the chosen option)

@@ -86,10 +86,11 @@ def naive(raw: pd.DataFrame, base) -> list[float]:
 
 def page_callbacks(many: pd.DataFrame):
     """The Bids page's server work for one added bid, and for a 50-bid CSV upload (Dash callback functions)."""
-    import app  # noqa: F401  (creates the Dash app: page layouts need its path prefix)
-    import callbacks.bids as page
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
+
+    import app  # noqa: F401  (creates the Dash app: page layouts need its path prefix)
+    import callbacks.bids as page
 
     controls = {"year": YEAR, "weights": WEIGHTS, "d0": D0, "k": 4, "n": 5, "objective": "lifted_per_fte",
                 "close": "", "merge": ""}

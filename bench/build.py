@@ -37,8 +37,10 @@ GPKG_LAYERS = ("ccg19_derived_dissolve_lsoa", "icb22_derived_dissolve_lsoa")
 CSV_PATTERNS = ("practices/epraccur_london_*.csv", "practices/codepoint_open_london_*.csv.gz",
                 "practices/nhs_payments_to_general_practice_london_*.csv", "practices/heec_workforce_year_london_*.csv",
                 "practices/gp-reg-pat-prac-all_*.csv", "registrations/gp-reg-pat-prac-lsoa-all_london_*.csv.gz",
-                "geography/population/lsoa11_population_syoa_mid*_london.csv", "geography/deprivation/imd2019_london_lsoa11*.csv",
-                "geography/transport/*.csv", "geography/lookups/lsoa11_ccg19_*.csv", "geography/lookups/lsoa11_sicbl22_*.csv")
+                "geography/population/lsoa11_population_syoa_mid*_london.csv",
+                "geography/deprivation/imd2019_london_lsoa11*.csv",
+                "geography/transport/*.csv", "geography/lookups/lsoa11_ccg19_*.csv",
+                "geography/lookups/lsoa11_sicbl22_*.csv")
 
 
 def naive_read(root: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 def median_seconds(run: Callable[[], object], runs: int = 7, warmup: int = 1) -> float:

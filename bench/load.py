@@ -30,8 +30,8 @@ import requests
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-MEASURES = {"e2sfca": "E2SFCA access", "gp_fte_per_10k": "GP FTE per 10,000", "patients_per_gp_fte": "Patients per GP FTE",
-            "nearest_practice_m": "Distance to nearest practice"}
+MEASURES = {"e2sfca": "E2SFCA access", "gp_fte_per_10k": "GP FTE per 10,000",
+            "patients_per_gp_fte": "Patients per GP FTE", "nearest_practice_m": "Distance to nearest practice"}
 LEVELS = {"lsoa11": "LSOA (2011)", "msoa11": "MSOA (2011)", "ward": "Ward (2014, City merged)", "borough": "Borough"}
 AREAS = {"lsoa11": "E01000001", "msoa11": "E02000001", "ward": "E05000026", "borough": "E09000007"}
 YEARS = list(range(2016, 2026))
@@ -60,7 +60,8 @@ class Callbacks:
             {"id": output.split(".")[0], "property": output.split(".", 1)[1]}
 
         def items(kind):
-            return [{"id": item["id"], "property": item["property"], "value": values.get(f"{item['id']}.{item['property']}")}
+            return [{"id": item["id"], "property": item["property"],
+                     "value": values.get(f"{item['id']}.{item['property']}")}
                     for item in spec[kind]]
         return {"output": output, "outputs": outputs, "inputs": items("inputs"), "state": items("state"),
                 "changedPropIds": changed}
@@ -78,7 +79,8 @@ class User(threading.Thread):
 
     def values(self) -> dict:
         v = self.view
-        return {"explore-measure.value": v["measure"], "explore-level.value": v["level"], "explore-year.value": v["year"],
+        return {"explore-measure.value": v["measure"], "explore-level.value": v["level"],
+                "explore-year.value": v["year"],
                 "explore-weights.value": v["weights"], "explore-d0.value": 1600, "explore-k.value": 4,
                 "explore-n.value": 5, "explore-cut.value": 0.2, "explore-scheme.value": v["scheme"],
                 "explore-layers.value": ["persistent"], "explore-base.data": self.base,
@@ -118,7 +120,8 @@ class User(threading.Thread):
         data = self.post("url sync", "explore-permalink.href", changed)
         if data:
             query = data["explore-base"]["data"]
-            expected = [f"level={v['level']}", f"measure={v['measure']}", f"year={v['year']}", f"weights={v['weights']}"]
+            expected = [f"level={v['level']}", f"measure={v['measure']}", f"year={v['year']}",
+                        f"weights={v['weights']}"]
             self.check(all(part in query for part in expected), f"URL {query} != {expected}")
             self.base = query
 
@@ -147,7 +150,8 @@ class User(threading.Thread):
                 self.area = AREAS[self.view["level"]]
             if self.view["measure"] != "nearest_practice_m" and self.view["year"] == 2015:
                 self.view["year"] = 2016
-            self.interact([f"explore-{'selection' if choice == 'click' else choice}.{'data' if choice == 'click' else 'value'}"])
+            self.interact([f"explore-{'selection' if choice == 'click' else choice}."
+                           f"{'data' if choice == 'click' else 'value'}"])
 
 
 class Stats:
@@ -216,7 +220,8 @@ def main() -> None:
     print(f"gunicorn -w {args.workers}, {args.users} users, {args.seconds:.0f} s (wall {wall:.1f} s): "
           f"{total:,} requests, {total / wall:.1f} req/s, errors {len(stats.errors)}, "
           f"views leaked/wrong {len(stats.leaks)}")
-    print(f"{'all requests':<12} p50 {1000 * percentile(every, 0.5):7.0f} ms  p95 {1000 * percentile(every, 0.95):7.0f} ms")
+    print(f"{'all requests':<12} p50 {1000 * percentile(every, 0.5):7.0f} ms  "
+          f"p95 {1000 * percentile(every, 0.95):7.0f} ms")
     for name, values in sorted(stats.times.items()):
         print(f"{name:<12} n={len(values):>6}  p50 {1000 * statistics.median(values):7.0f} ms  "
               f"p95 {1000 * percentile(values, 0.95):7.0f} ms  max {1000 * max(values):7.0f} ms")

@@ -17,10 +17,36 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import geometry_urls, named_layer, provision, view_options
-from geo.bids import (INPUT_COLUMNS, MAX_BIDS, BidBaseline, BidFileError, Scenario, bid_baseline, bid_rows,
-                      bids_from_csv, evaluate, missing_columns, parse_changes, summary_line)
-from layout.bids import (BidsView, bid_summary, bids_query, camera_for, clean_row, form_row, grid_rows, map_camera,
-                         map_patch, map_updates, pending_site, ranked_csv, state_from_controls, summary_cards)
+from geo.bids import (
+    INPUT_COLUMNS,
+    MAX_BIDS,
+    BidBaseline,
+    BidFileError,
+    Scenario,
+    bid_baseline,
+    bid_rows,
+    bids_from_csv,
+    evaluate,
+    missing_columns,
+    parse_changes,
+    summary_line,
+)
+from layout.bids import (
+    BidsView,
+    bid_summary,
+    bids_query,
+    camera_for,
+    clean_row,
+    form_row,
+    grid_rows,
+    map_camera,
+    map_patch,
+    map_updates,
+    pending_site,
+    ranked_csv,
+    state_from_controls,
+    summary_cards,
+)
 
 CONTROL_NAMES = ("year", "weights", "d0", "k", "n", "objective", "close", "merge")
 CONTROLS = {name: Input(f"bids-{name}", "value") for name in CONTROL_NAMES}

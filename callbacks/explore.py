@@ -8,8 +8,17 @@ from callbacks.common import control_inputs, control_states, current_view, regis
 from callbacks.context import search_index, shared_atlas
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
-from layout.explore import (LEGEND_SELECTED, layer_properties, map_outputs, map_values_for_view, panel_for,
-                            search_options, selection_change, serving_csv, values_csv)
+from layout.explore import (
+    LEGEND_SELECTED,
+    layer_properties,
+    map_outputs,
+    map_values_for_view,
+    panel_for,
+    search_options,
+    selection_change,
+    serving_csv,
+    values_csv,
+)
 from layout.geometry import layer_geojson
 from layout.view import camera_from_relayout, view_query
 
@@ -92,7 +101,8 @@ def download(csv, geojson, controls, base, selection):
     return dcc.send_string(values_csv(view, content), f"{stem}.csv")
 
 
-@callback(output=Output("explore-serving-download", "data"), inputs={"clicks": Input("explore-serving-csv", "n_clicks")},
+@callback(output=Output("explore-serving-download", "data"),
+          inputs={"clicks": Input("explore-serving-csv", "n_clicks")},
           state={"controls": control_states("explore", NAMES), "base": BASE, "selection": SELECTION},
           prevent_initial_call=True)
 def download_serving(clicks, controls, base, selection):

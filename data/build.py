@@ -30,14 +30,37 @@ import pandas as pd
 from data import cache
 from data.config import BNG, cache_dir, data_dir
 from data.errors import DataFileError
-from data.geography import COARSE_LEVELS, LEVELS, attach_lsoa_attributes, attach_lsoa_memberships, read_area_layers, web_copy
+from data.geography import (
+    COARSE_LEVELS,
+    LEVELS,
+    attach_lsoa_attributes,
+    attach_lsoa_memberships,
+    read_area_layers,
+    web_copy,
+)
 from data.model import AtlasData
 from data.postcodes import postcode_table
-from data.practices import (assign_areas, combine_workforce, geocode, latest_register, location_candidates,
-                            open_in_year, pcn_membership, registered_by_year)
+from data.practices import (
+    assign_areas,
+    combine_workforce,
+    geocode,
+    latest_register,
+    location_candidates,
+    open_in_year,
+    pcn_membership,
+    registered_by_year,
+)
 from data.quality import QualityReport
-from data.readers import (read_codepoint, read_epcn, read_epraccur, read_flows, read_payments, read_population_syoa,
-                          read_registered_totals, read_workforce)
+from data.readers import (
+    read_codepoint,
+    read_epcn,
+    read_epraccur,
+    read_flows,
+    read_payments,
+    read_population_syoa,
+    read_registered_totals,
+    read_workforce,
+)
 from data.years import FLOWS_YEAR, PCN_FIRST_YEAR, POPULATION_MID_YEARS, payments_year, population_year_for
 
 YEARS = list(range(2015, 2026))  # FY2014/15 (first payments file) .. FY2024/25 (last workforce year)
@@ -90,19 +113,22 @@ def build_model(root: Path) -> AtlasData:
     lsoa = attach_lsoa_attributes(lsoa, root, report)
     layers["lsoa11"] = lsoa
     for level in COARSE_LEVELS:
-        layers[level]["n_lsoa"] = layers[level]["area_code"].map(lsoa.groupby(f"{level}_code").size()).fillna(0).astype(int)
+        layers[level]["n_lsoa"] = (layers[level]["area_code"].map(lsoa.groupby(f"{level}_code").size())
+                                   .fillna(0).astype(int))
     report.total("London LSOAs (2011)", len(lsoa))
 
     # ---- population
     population = pd.concat([
-        read_population_syoa(root / "geography" / "population" / f"lsoa11_population_syoa_mid{mid}_london.csv", mid, report)
+        read_population_syoa(root / "geography" / "population" / f"lsoa11_population_syoa_mid{mid}_london.csv", mid,
+                             report)
         for mid in POPULATION_MID_YEARS], ignore_index=True)
     for mid in POPULATION_MID_YEARS:
         codes = set(population.loc[population["mid_year"] == mid, "lsoa11_code"])
         missing = lsoa.loc[~lsoa["area_code"].isin(codes), "area_code"]
         report.join(f"LSOA -> population mid-{mid}", len(lsoa), len(lsoa) - len(missing),
                     [{"lsoa11_code": c, "reason": "no population row"} for c in missing])
-        report.total(f"London resident population mid-{mid}", int(population.loc[population["mid_year"] == mid, "population"].sum()))
+        report.total(f"London resident population mid-{mid}",
+                     int(population.loc[population["mid_year"] == mid, "population"].sum()))
     lsoa_years = pd.concat([
         population[population["mid_year"] == population_year_for(year)].assign(year=year) for year in YEARS],
         ignore_index=True).rename(columns={"mid_year": "population_mid_year"})
@@ -113,17 +139,20 @@ def build_model(root: Path) -> AtlasData:
     snapshot_dates = {_snapshot(p): _snapshot_date(p) for p in epraccur_files}
     epraccur = {_snapshot(p): read_epraccur(p, report) for p in epraccur_files}
     register = latest_register(epraccur)
-    codepoint_current = read_codepoint(practices_dir / "codepoint_open_london_2025-10.csv.gz", report, release="2025.4.0")
+    codepoint_current = read_codepoint(practices_dir / "codepoint_open_london_2025-10.csv.gz", report,
+                                       release="2025.4.0")
     codepoint_older = read_codepoint(practices_dir / "codepoint_open_london_older_releases_not_in_2025.csv.gz", report)
     london_codes = set(register["practice_code"])
 
     # ---- per-year practice data
     payments = pd.concat([
         read_payments(p, _payments_year(p), report)
-        for p in _glob(practices_dir, "nhs_payments_to_general_practice_london_*.csv", "NHS Payments to General Practice files")],
+        for p in _glob(practices_dir, "nhs_payments_to_general_practice_london_*.csv",
+                       "NHS Payments to General Practice files")],
         ignore_index=True)
     workforce = combine_workforce([read_workforce(p, report)
-                                   for p in _glob(practices_dir, "heec_workforce_year_london_*.csv", "HEEC workforce series")], report)
+                                   for p in _glob(practices_dir, "heec_workforce_year_london_*.csv",
+                                                  "HEEC workforce series")], report)
     monthly = pd.concat([read_registered_totals(p, report) for p in _glob(practices_dir, "gp-reg-pat-prac-all_*.csv",
                                                                         "Patients Registered at a GP Practice totals")],
                         ignore_index=True)
@@ -138,9 +167,11 @@ def build_model(root: Path) -> AtlasData:
 
     opened = open_in_year(register, YEARS)
     keys = pd.concat([
-        opened.loc[opened["open_in_year"] & opened["practice_code"].isin(register.loc[register["is_gp"], "practice_code"]),
+        opened.loc[opened["open_in_year"]
+                   & opened["practice_code"].isin(register.loc[register["is_gp"], "practice_code"]),
                    ["practice_code", "year"]],
-        workforce[["practice_code", "year"]], payments[["practice_code", "year"]], registered[["practice_code", "year"]],
+        workforce[["practice_code", "year"]], payments[["practice_code", "year"]],
+        registered[["practice_code", "year"]],
     ]).drop_duplicates()
     keys = keys[keys["practice_code"].isin(london_codes) & keys["year"].isin(YEARS)].astype({"year": int})
     practice_years = keys.merge(opened, on=["practice_code", "year"], how="left")
@@ -150,7 +181,8 @@ def build_model(root: Path) -> AtlasData:
     postcodes = geocode(pd.concat([candidates["postcode"], register["postcode"]]), codepoint_current, codepoint_older)
     candidates = candidates.merge(postcodes, on="postcode", how="left")
     chosen = (candidates[candidates["easting"].notna()].sort_values("priority")
-              .drop_duplicates(["practice_code", "year"])[["practice_code", "year", "postcode", "easting", "northing", "source"]]
+              .drop_duplicates(["practice_code", "year"])
+              [["practice_code", "year", "postcode", "easting", "northing", "source"]]
               .rename(columns={"source": "location_source"}))
     practice_years = practice_years.merge(chosen, on=["practice_code", "year"], how="left")
 
@@ -159,7 +191,8 @@ def build_model(root: Path) -> AtlasData:
     register.loc[register["postcode"].isna(), "unlocated_reason"] = "no postcode in register"
 
     # ---- areas of every distinct location
-    sites = pd.concat([practice_years[["easting", "northing"]], register[["easting", "northing"]]]).dropna().drop_duplicates()
+    sites = (pd.concat([practice_years[["easting", "northing"]], register[["easting", "northing"]]])
+             .dropna().drop_duplicates())
     site_points = gpd.GeoDataFrame(sites.reset_index(drop=True),
                                    geometry=gpd.points_from_xy(sites["easting"], sites["northing"]), crs=BNG)
     site_areas = pd.concat([site_points[["easting", "northing"]],
@@ -210,14 +243,16 @@ def build_model(root: Path) -> AtlasData:
     return AtlasData(
         practices=practices, practice_years=practice_years, pcns=pcns, areas=areas,
         areas_web={level: web_copy(layer, level) for level, layer in areas.items()},
-        lsoa_years=lsoa_years, flows=flows, postcodes=postcode_table(codepoint_current, codepoint_older), quality=report,
+        lsoa_years=lsoa_years, flows=flows, postcodes=postcode_table(codepoint_current, codepoint_older),
+        quality=report,
     )
 
 
 def _report_practices(report: QualityReport, register: pd.DataFrame, practice_years: pd.DataFrame,
                       workforce_columns: list[str]) -> None:
     latest_snapshot = register["latest_snapshot"].max()
-    active = register[register["is_gp"] & (register["status_code"] == "A") & (register["latest_snapshot"] == latest_snapshot)]
+    active = register[register["is_gp"] & (register["status_code"] == "A")
+                      & (register["latest_snapshot"] == latest_snapshot)]
     unlocated = active[active["easting"].isna()]
     report.join(f"Active GP practices in the latest register ({latest_snapshot}) -> Code-Point location",
                 len(active), len(active) - len(unlocated),
@@ -234,7 +269,8 @@ def _report_practices(report: QualityReport, register: pd.DataFrame, practice_ye
     gp_years = practice_years[practice_years["is_gp"]]
     in_pcn_era = gp_years[gp_years["open_in_year"] & (gp_years["year"] >= PCN_FIRST_YEAR)]
     no_pcn = in_pcn_era.loc[in_pcn_era["pcn_code"].isna(), ["practice_code", "year"]]
-    report.join(f"Open GP practice-years ({PCN_FIRST_YEAR}+) -> PCN (ePCN; 31 March, else last spell in the year)", len(in_pcn_era),
+    report.join(f"Open GP practice-years ({PCN_FIRST_YEAR}+) -> PCN (ePCN; 31 March, else last spell in the year)",
+                len(in_pcn_era),
                 len(in_pcn_era) - len(no_pcn),
                 no_pcn.assign(reason="no ePCN relationship in force during the year").to_dict("records"),
                 {"no ePCN relationship in force during the year": len(no_pcn)})
@@ -257,17 +293,21 @@ def _report_practices(report: QualityReport, register: pd.DataFrame, practice_ye
     for year, group in gp_years.groupby("year"):
         status = group["fte_status"].value_counts()
         report.total(f"{year}: GP practices open or reporting", len(group),
-                     f"({status.get('reported', 0)} with GP FTE, {status.get('return without GP FTE', 0)} return without FTE, "
+                     f"({status.get('reported', 0)} with GP FTE, "
+                     f"{status.get('return without GP FTE', 0)} return without FTE, "
                      f"{status.get('no workforce return', 0)} no return)")
         if group["gp_fte"].notna().any():
             aligned = group[group["gp_fte"].notna()]
             report.total(f"{year}: London GP FTE (fully qualified)", round(float(aligned["gp_fte"].sum()), 1))
-            report.total(f"{year}: London registered patients (workforce list sizes)", int(round(aligned["list_size"].sum())))
+            report.total(f"{year}: London registered patients (workforce list sizes)",
+                         int(round(aligned["list_size"].sum())))
         if group["payments_registered"].notna().any():
-            report.total(f"{year}: London registered patients (payments file)", int(round(group["payments_registered"].sum())),
+            report.total(f"{year}: London registered patients (payments file)",
+                         int(round(group["payments_registered"].sum())),
                          f"weighted {int(round(group['payments_weighted'].sum())):,}")
         if group["nhsd_registered"].notna().any():
-            report.total(f"{year}: London registered patients (NHSD monthly mean)", int(round(group["nhsd_registered"].sum())),
+            report.total(f"{year}: London registered patients (NHSD monthly mean)",
+                         int(round(group["nhsd_registered"].sum())),
                          f"({int(group['nhsd_extracts'].max())} extracts)")
 
 
@@ -277,12 +317,15 @@ def _report_flows(report: QualityReport, flows: pd.DataFrame) -> None:
     report.join("Flows: practice x LSOA rows -> London practice and London LSOA", len(flows),
                 int((flows["practice_in_london"] & flows["lsoa_in_london"]).sum()),
                 reasons={"LSOA not assigned (NO2011)": int(no_lsoa.sum()), "Welsh LSOA": int(welsh.sum()),
-                         "LSOA outside London (London practice)": int((flows["practice_in_london"] & ~flows["lsoa_in_london"] & ~no_lsoa & ~welsh).sum()),
-                         "practice outside London (London resident)": int((~flows["practice_in_london"] & flows["lsoa_in_london"]).sum())})
+                         "LSOA outside London (London practice)": int(
+                             (flows["practice_in_london"] & ~flows["lsoa_in_london"] & ~no_lsoa & ~welsh).sum()),
+                         "practice outside London (London resident)": int(
+                             (~flows["practice_in_london"] & flows["lsoa_in_london"]).sum())})
     london_practice = flows["practice_in_london"]
     report.total("Flows (July 2022): patients of London practices", int(flows.loc[london_practice, "patients"].sum()),
                  f"at {flows.loc[london_practice, 'practice_code'].nunique():,} practices")
-    report.total("Flows (July 2022): patients living in London LSOAs", int(flows.loc[flows["lsoa_in_london"], "patients"].sum()))
+    report.total("Flows (July 2022): patients living in London LSOAs",
+                 int(flows.loc[flows["lsoa_in_london"], "patients"].sum()))
     report.total("Flows (July 2022): London residents registered with London practices",
                  int(flows.loc[london_practice & flows["lsoa_in_london"], "patients"].sum()))
 

@@ -69,7 +69,8 @@ def _lookup(path: Path, columns: dict[str, str], what: str, report: QualityRepor
     """One row per LSOA (a repeated LSOA would duplicate it, and its population, in every total)."""
     frame = read_csv_checked(path, list(columns), what, dtype=str)
     repeated = frame.duplicated(next(iter(columns)))
-    report.file(path.name, len(frame), int((~repeated).sum()), {"LSOA listed again (first row kept)": int(repeated.sum())})
+    report.file(path.name, len(frame), int((~repeated).sum()),
+                {"LSOA listed again (first row kept)": int(repeated.sum())})
     return frame.loc[~repeated, list(columns)].rename(columns=columns)
 
 
@@ -88,7 +89,8 @@ def attach_lsoa_memberships(layers: dict[str, gpd.GeoDataFrame], root: Path, rep
     icb = _lookup(lookups / "lsoa11_sicbl22_icb22_ltla22_london.csv",
                   {"lsoa11_code": "area_code", "icb22_code": "icb_code"}, "ONS LSOA11 to ICB22 lookup", report)
     lsoa = lsoa.merge(ccg, on="area_code", how="left").merge(icb, on="area_code", how="left")
-    for column, name in (("ccg19_code", "LSOA -> CCG 2019 (ONS lookup)"), ("icb_code", "LSOA -> ICB 2022 (ONS lookup)")):
+    for column, name in (("ccg19_code", "LSOA -> CCG 2019 (ONS lookup)"),
+                         ("icb_code", "LSOA -> ICB 2022 (ONS lookup)")):
         missing = lsoa.loc[lsoa[column].isna(), "area_code"]
         report.join(name, len(lsoa), len(lsoa) - len(missing),
                     [{"lsoa11_code": c, "reason": "not in lookup"} for c in missing], {"not in lookup": len(missing)})
@@ -115,13 +117,15 @@ def attach_lsoa_attributes(lsoa: gpd.GeoDataFrame, root: Path, report: QualityRe
                            dtype={"lsoa11_code": str})
     indicators = read_csv_checked(
         geography / "deprivation" / "imd2019_london_lsoa11_indicators.csv",
-        ["lsoa11_code", "road_distance_to_a_gp_surgery_indicator_km", "comparative_illness_and_disability_ratio_indicator"],
+        ["lsoa11_code", "road_distance_to_a_gp_surgery_indicator_km",
+         "comparative_illness_and_disability_ratio_indicator"],
         "IMD 2019 underlying indicators", dtype={"lsoa11_code": str})
     ptal = read_csv_checked(geography / "transport" / "LSOA2011_AvPTAI2015.csv", ["LSOA2011", "AvPTAI2015", "PTAL"],
                             "TfL PTAL 2015 by LSOA", dtype={"LSOA2011": str, "PTAL": str})
     # PTAL is a class label (0, 1a, 1b, 2 ... 6b); some rows carry '2.00000'.
     ptal_label = ptal["PTAL"].str.strip().str.replace(r"^(\d)\.0+$", r"\1", regex=True)
-    attributes = pd.DataFrame({"area_code": imd["lsoa11_code"], "imd_decile": pd.to_numeric(imd["IMD_decile"], errors="coerce"),
+    attributes = pd.DataFrame({"area_code": imd["lsoa11_code"],
+                               "imd_decile": pd.to_numeric(imd["IMD_decile"], errors="coerce"),
                                "imd_rank": pd.to_numeric(imd["IMD_rank"], errors="coerce")})
     attributes = attributes.merge(pd.DataFrame({
         "area_code": indicators["lsoa11_code"],

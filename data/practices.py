@@ -37,7 +37,8 @@ def geocode(postcodes: pd.Series, codepoint_current: pd.DataFrame, codepoint_old
     """
     distinct = pd.DataFrame({"postcode": postcodes.dropna().unique()})
     older = codepoint_older.sort_values("release", ascending=False).drop_duplicates("postcode")
-    located = distinct.merge(codepoint_current[["postcode", "easting", "northing", "release"]], on="postcode", how="left")
+    located = distinct.merge(codepoint_current[["postcode", "easting", "northing", "release"]], on="postcode",
+                             how="left")
     fallback = located["easting"].isna()
     filled = located.loc[fallback, ["postcode"]].merge(older[["postcode", "easting", "northing", "release"]],
                                                        on="postcode", how="left")
@@ -66,10 +67,13 @@ def location_candidates(practice_years: pd.DataFrame, payments: pd.DataFrame, ep
     from_payments = keys.merge(payments[["practice_code", "year", "payments_postcode"]], on=["practice_code", "year"])
     from_payments = from_payments.rename(columns={"payments_postcode": "postcode"}).assign(source="payments")
     per_year = nearest_snapshot(sorted(keys["year"].unique()), snapshot_dates)
-    snapshot_rows = pd.concat([frame[["practice_code", "postcode"]].assign(snapshot=s) for s, frame in epraccur.items()])
-    from_snapshot = keys.assign(snapshot=keys["year"].map(per_year)).merge(snapshot_rows, on=["practice_code", "snapshot"])
+    snapshot_rows = pd.concat([frame[["practice_code", "postcode"]].assign(snapshot=s)
+                               for s, frame in epraccur.items()])
+    from_snapshot = keys.assign(snapshot=keys["year"].map(per_year)).merge(snapshot_rows,
+                                                                           on=["practice_code", "snapshot"])
     from_snapshot = from_snapshot.drop(columns="snapshot").assign(source="epraccur (nearest snapshot)")
-    from_latest = keys.merge(register[["practice_code", "postcode"]], on="practice_code").assign(source="epraccur (latest)")
+    from_latest = (keys.merge(register[["practice_code", "postcode"]], on="practice_code")
+                   .assign(source="epraccur (latest)"))
     candidates = pd.concat([from_payments, from_snapshot, from_latest], ignore_index=True)
     candidates["priority"] = candidates["source"].map(LOCATION_PRIORITY)
     return candidates.dropna(subset=["postcode"])
@@ -98,7 +102,7 @@ def assign_areas(points: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], 
         report.join(f"{what} -> {level} (sjoin within{', nearest <= 500 m' if missing.any() else ''})",
                     len(points), int((~still).sum()),
                     [{"easting": x, "northing": y, "reason": f"no {level} within {NEAREST_AREA_MAX_M} m"}
-                     for x, y in zip(far.geometry.x.round(1), far.geometry.y.round(1))],
+                     for x, y in zip(far.geometry.x.round(1), far.geometry.y.round(1), strict=True)],
                     {f"snapped to nearest {level} (point in a boundary gap)": int(snapped.notna().sum()),
                      f"no {level} within {NEAREST_AREA_MAX_M} m": int(still.sum())})
     return out

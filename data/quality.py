@@ -45,7 +45,7 @@ class QualityReport:
         return {"files": self.files, "joins": self.joins, "totals": self.totals, "notes": self.notes}
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "QualityReport":
+    def from_dict(cls, raw: dict) -> QualityReport:
         return cls(raw.get("files", []), raw.get("joins", []), raw.get("totals", []), raw.get("notes", []))
 
     def to_text(self) -> str:

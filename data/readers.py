@@ -63,7 +63,8 @@ def read_csv_checked(path: Path, columns: list[str] | tuple[str, ...], what: str
     try:
         frame = pd.read_csv(path, **kwargs)
     except (pd.errors.ParserError, UnicodeDecodeError, EOFError, OSError, ValueError) as exc:
-        raise DataFileError(path, f"could not be parsed as CSV ({exc.__class__.__name__}: {exc}); expected {what}") from exc
+        raise DataFileError(path, f"could not be parsed as CSV ({exc.__class__.__name__}: {exc}); "
+                                  f"expected {what}") from exc
     _require_columns(frame, path, columns, what)
     return frame
 
@@ -93,9 +94,12 @@ def read_epraccur(path: Path, report: QualityReport) -> pd.DataFrame:
     frame["close_date"] = _dates(frame["close_date"], "%Y%m%d")
     frame["prescribing_setting"] = pd.to_numeric(frame["prescribing_setting"], errors="coerce").astype("Int64")
     london = frame["national_grouping"] == "Y56"
-    report.file(path.name, len(frame), int(london.sum()), {"national grouping not Y56 (not London)": int((~london).sum())},
-                detail=f"{int((frame.loc[london, 'prescribing_setting'] == GP_PRESCRIBING_SETTING).sum()):,} GP practices "
-                       f"(setting 4), {int(((frame['status_code'] == 'A') & london & (frame['prescribing_setting'] == 4)).sum()):,} active")
+    report.file(path.name, len(frame), int(london.sum()),
+                {"national grouping not Y56 (not London)": int((~london).sum())},
+                detail=f"{int((frame.loc[london, 'prescribing_setting'] == GP_PRESCRIBING_SETTING).sum()):,} "
+                       "GP practices (setting 4), "
+                       f"{int(((frame['status_code'] == 'A') & london & (frame['prescribing_setting'] == 4)).sum()):,}"
+                       " active")
     return frame[london].reset_index(drop=True)
 
 
@@ -245,7 +249,8 @@ def read_epcn(path: Path, snapshot: str, report: QualityReport) -> tuple[pd.Data
             details = raw[["PCN Code", "PCN Name"]].set_axis(["pcn_code", "pcn_name"], axis=1)
     details = details.assign(snapshot=snapshot)
     no_start = partners["start_date"].isna()
-    report.file(path.name, len(partners), int((~no_start).sum()), {"relationship without a start date": int(no_start.sum())},
+    report.file(path.name, len(partners), int((~no_start).sum()),
+                {"relationship without a start date": int(no_start.sum())},
                 detail=f"snapshot {snapshot}, national; {details['pcn_code'].nunique():,} PCNs")
     return partners[~no_start].reset_index(drop=True), details
 
@@ -273,7 +278,8 @@ def read_boundaries(path: Path, columns: dict[str, str], what: str, report: Qual
     _require_columns(frame, path, list(columns), what)
     minx, miny, maxx, maxy = frame.total_bounds
     if not (0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000):
-        raise DataFileError(path, f"coordinates {frame.total_bounds.round()} are not British National Grid metres; expected {what}")
+        raise DataFileError(path, f"coordinates {frame.total_bounds.round()} are not British National Grid metres; "
+                                  f"expected {what}")
     frame = frame.set_crs(BNG, allow_override=True)
     invalid = ~frame.geometry.is_valid
     cleaned, slivers = clean_polygons(frame.geometry.to_numpy())
@@ -325,7 +331,8 @@ def read_population_syoa(path: Path, mid_year: int, report: QualityReport) -> pd
     frame = read_csv_checked(path, ["lsoa11_code", "total_population", *ages], what, dtype={"lsoa11_code": str})
     counts = frame[ages].apply(pd.to_numeric, errors="coerce")
     if counts.isna().any().any():
-        raise DataFileError(path, f"non-numeric population counts in {int(counts.isna().any(axis=1).sum())} rows; expected {what}")
+        raise DataFileError(path, f"non-numeric population counts in {int(counts.isna().any(axis=1).sum())} rows; "
+                                  f"expected {what}")
     single = counts.to_numpy()
     bands = {"0-4": single[:, 0:5], "5-14": single[:, 5:15], "15-44": single[:, 15:45], "45-64": single[:, 45:65],
              "65-74": single[:, 65:75], "75-84": single[:, 75:85], "85+": single[:, 85:]}

@@ -74,10 +74,13 @@ def year_definitions() -> list[dict]:
     """Rows for the About page: one per source, how it maps to a year label."""
     return [
         {"source": "Year label Y", "rule": "NHS financial year ending 31 March Y (2020 = FY2019/20)"},
-        {"source": "GP workforce (FTE, list size)", "rule": "mean of the practice's returns within FY Y (HEEC annual series)"},
-        {"source": "NHS Payments to General Practice", "rule": "file for FY (Y-1)/Y; list sizes are the last known figure in that FY"},
+        {"source": "GP workforce (FTE, list size)",
+         "rule": "mean of the practice's returns within FY Y (HEEC annual series)"},
+        {"source": "NHS Payments to General Practice",
+         "rule": "file for FY (Y-1)/Y; list sizes are the last known figure in that FY"},
         {"source": "Patients registered (monthly totals)", "rule": "mean of the monthly extracts dated within FY Y"},
-        {"source": "Patient-LSOA flows", "rule": f"{FLOWS_SNAPSHOT} extract = year {FLOWS_YEAR}; its shares are carried to other years"},
+        {"source": "Patient-LSOA flows",
+         "rule": f"{FLOWS_SNAPSHOT} extract = year {FLOWS_YEAR}; its shares are carried to other years"},
         {"source": "PCN membership", "rule": "ePCN relationship in force on 31 March Y (from 2020)"},
         {"source": "Resident population", "rule": "ONS mid-(Y-1) estimate, else nearest available mid-year "
                                                   f"({', '.join(map(str, POPULATION_MID_YEARS))}), later on a tie"},

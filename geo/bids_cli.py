@@ -17,8 +17,20 @@ from pathlib import Path
 from data.errors import DataFileError
 from data.loader import load_atlas
 from geo.access import D0_RANGE, DEFAULT_D0, check_d0
-from geo.bids import (DEFAULT_K, DEFAULT_N, DEFAULT_OBJECTIVE, OBJECTIVES, BidFileError, bid_baseline, bids_from_csv,
-                      check_bids_file, evaluate, parse_changes, ranked_table, summary_line)
+from geo.bids import (
+    DEFAULT_K,
+    DEFAULT_N,
+    DEFAULT_OBJECTIVE,
+    OBJECTIVES,
+    BidFileError,
+    bid_baseline,
+    bids_from_csv,
+    check_bids_file,
+    evaluate,
+    parse_changes,
+    ranked_table,
+    summary_line,
+)
 from geo.measures import Provision
 from geo.need import WEIGHTINGS
 

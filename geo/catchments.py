@@ -137,7 +137,8 @@ def _year_inputs(inputs: CatchmentInputs, year: int) -> tuple[gpd.GeoDataFrame, 
 def _registered_residents(flows: pd.DataFrame, practices: pd.DataFrame) -> pd.DataFrame:
     """Registered London residents per (PCN, LSOA) for the year's membership."""
     counted = flows.loc[flows["practice_in_london"] & flows["lsoa_in_london"]
-                        & flows["practice_code"].isin(practices["practice_code"]), ["practice_code", "lsoa11_code", "patients"]]
+                        & flows["practice_code"].isin(practices["practice_code"]),
+                        ["practice_code", "lsoa11_code", "patients"]]
     pcn = _lookup(counted["practice_code"], practices.set_index("practice_code")["pcn_code"])
     return (counted.assign(pcn_code=pcn).groupby(["pcn_code", "lsoa11_code"], as_index=False, observed=True)["patients"]
             .sum().astype({"pcn_code": "str"}))

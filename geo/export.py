@@ -15,7 +15,8 @@ import geopandas as gpd
 import pandas as pd
 
 from data.config import WGS84
-from data.geography import LEVELS as AREA_LEVELS, web_copy
+from data.geography import LEVELS as AREA_LEVELS
+from data.geography import web_copy
 from data.years import PCN_FIRST_YEAR, fy_label
 from geo.access import DEFAULT_D0
 from geo.catchments import lsoa_pcn_assignment, pcn_catchments
@@ -102,7 +103,8 @@ class AreaTables:
             persistence = self.persistence(measure, level, year, weights, d0, k or 4, n or 5, cut)
             frame = frame.merge(persistence, on="area_code", how="left")
         if hotspots:
-            frame = frame.merge(self.hotspots(measure, year, weights, d0).drop(columns="value"), on="area_code", how="left")
+            frame = frame.merge(self.hotspots(measure, year, weights, d0).drop(columns="value"), on="area_code",
+                                how="left")
         return frame.drop(columns=["numerator", "denominator"]).sort_values("area_code").reset_index(drop=True)
 
     def geometry(self, level: str, year: int) -> gpd.GeoDataFrame:
@@ -138,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         check_weighting(args.weights)
         if args.format not in ("csv", "geojson"):
             raise ValueError(f"unknown format {args.format!r}; choose one of csv, geojson")
-        from data.loader import load_atlas
         from data.errors import DataFileError
+        from data.loader import load_atlas
         try:
             tables = AreaTables(Provision(load_atlas()))
         except DataFileError as exc:

@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+
 if TYPE_CHECKING:  # esda and libpysal take ~1.7 s to import: loaded on first use, not at app start
     import esda
     from libpysal.weights import W

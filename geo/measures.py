@@ -72,9 +72,11 @@ MEASURES = {
     "gp_fte_per_10k": Measure("gp_fte_per_10k", "GP FTE per 10,000", "GP FTE per 10,000 need-weighted residents", "low",
                               True, 2, "GP FTE attributed to residents by where each practice's patients live"),
     "patients_per_gp_fte": Measure("patients_per_gp_fte", "Patients per GP FTE", "registered patients per GP FTE",
-                                   "high", True, 0, "List size / fully qualified GP FTE of the practices serving residents"),
-    "nearest_practice_m": Measure("nearest_practice_m", "Distance to nearest practice", "metres (straight line)", "high",
-                                  False, 0, "Straight-line distance from the LSOA centroid to the nearest open GP practice"),
+                                   "high", True, 0,
+                                   "List size / fully qualified GP FTE of the practices serving residents"),
+    "nearest_practice_m": Measure("nearest_practice_m", "Distance to nearest practice", "metres (straight line)",
+                                  "high", False, 0,
+                                  "Straight-line distance from the LSOA centroid to the nearest open GP practice"),
 }
 
 
@@ -165,14 +167,16 @@ class Provision:
         lsoa_index = pd.Series(np.arange(n_lsoa), index=self.lsoa_codes)
         flows = flows[flows["practice_code"].isin(practice_index.index)]
         counts = sp.csr_matrix((flows["patients"].to_numpy(dtype=float),
-                                (lsoa_index[flows["lsoa11_code"]].to_numpy(), practice_index[flows["practice_code"]].to_numpy())),
+                                (lsoa_index[flows["lsoa11_code"]].to_numpy(),
+                                 practice_index[flows["practice_code"]].to_numpy())),
                                shape=(n_lsoa, n_practice))
         has_flows = np.asarray(counts.sum(axis=0)).ravel() > 0
 
         catchment = self.decay(year, d0).multiply(self.need_population(year, weights)[:, None]).tocsc()
         in_reach = np.asarray(catchment.sum(axis=0)).ravel() > 0
         _, nearest_lsoa = nearest_distance(points[["easting", "northing"]].to_numpy(dtype=float), self.lsoa_xy)
-        nearest = sp.csr_matrix((np.ones(n_practice), (nearest_lsoa, np.arange(n_practice))), shape=(n_lsoa, n_practice))
+        nearest = sp.csr_matrix((np.ones(n_practice), (nearest_lsoa, np.arange(n_practice))),
+                                shape=(n_lsoa, n_practice))
 
         def column_shares(matrix, keep):
             totals = np.asarray(matrix.sum(axis=0)).ravel()
@@ -183,8 +187,10 @@ class Provision:
         use_nearest = ~has_flows & ~in_reach
         shares = (column_shares(counts, has_flows) + column_shares(catchment, use_catchment)
                   + column_shares(nearest, use_nearest)).tocsr()
-        basis = pd.Series(np.select([has_flows, use_catchment], [f"patient flows ({FLOWS_SNAPSHOT})", f"E2SFCA catchment (d0 {d0:g} m)"],
-                                    "nearest LSOA (nobody within d0)"), index=points["practice_code"], name="attribution_basis")
+        basis = pd.Series(np.select([has_flows, use_catchment],
+                                    [f"patient flows ({FLOWS_SNAPSHOT})", f"E2SFCA catchment (d0 {d0:g} m)"],
+                                    "nearest LSOA (nobody within d0)"),
+                          index=points["practice_code"], name="attribution_basis")
         return shares, basis
 
     # ------------------------------------------------------------------ measures

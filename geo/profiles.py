@@ -79,7 +79,8 @@ def area_trend(tables: AreaTables, measure: str, level: str, area_code: str, wei
     own = series[series["area_code"] == area_code].set_index("year")["value"]
     london = pd.Series({year: tables.provision.london_value(measure, year, weights, d0) for year in median.index},
                        name="london")
-    return pd.DataFrame({"value": own.reindex(median.index)}).join(median).join(london).rename_axis("year").reset_index()
+    return (pd.DataFrame({"value": own.reindex(median.index)}).join(median).join(london)
+            .rename_axis("year").reset_index())
 
 
 def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, year: int, weights: str, d0: float,

@@ -38,7 +38,8 @@ def to_lonlat(easting, northing) -> tuple[np.ndarray, np.ndarray]:
     return _transformer().transform(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float))
 
 
-def build_index(practices: pd.DataFrame, areas: dict[str, gpd.GeoDataFrame], level_labels: dict[str, str]) -> pd.DataFrame:
+def build_index(practices: pd.DataFrame, areas: dict[str, gpd.GeoDataFrame],
+                level_labels: dict[str, str]) -> pd.DataFrame:
     """One row per searchable thing: kind, code, level, label, name and text (lower-case), easting, northing.
 
     practices: the tidy `practices` frame (GP practices with a location are kept);

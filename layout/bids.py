@@ -25,8 +25,8 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
 from urllib.parse import parse_qsl, urlencode
 
 import dash
@@ -38,8 +38,16 @@ from dash import dcc, html
 from callbacks.context import geometry_urls, named_layer, provision, view_options
 from data.years import fy_label
 from geo.access import PER
-from geo.bids import (DEFAULT_OBJECTIVE, INPUT_COLUMNS, MAX_BIDS, MAX_SITE_FTE, OBJECTIVES, BidBaseline, Scenario,
-                      ranked_table)
+from geo.bids import (
+    DEFAULT_OBJECTIVE,
+    INPUT_COLUMNS,
+    MAX_BIDS,
+    MAX_SITE_FTE,
+    OBJECTIVES,
+    BidBaseline,
+    Scenario,
+    ranked_table,
+)
 from geo.search import to_lonlat
 from layout.charts import FONT
 from layout.classes import class_bounds, classify
@@ -117,7 +125,7 @@ def decode_bids(text: str) -> tuple[tuple[dict, ...], str | None]:
         return (), "the bids value is not a list of bid rows"
     if len(rows) > MAX_BIDS:
         return (), f"more than {MAX_BIDS:,} bids"
-    return tuple(clean_row(dict(zip(INPUT_COLUMNS, row))) for row in rows), None
+    return tuple(clean_row(dict(zip(INPUT_COLUMNS, row, strict=False))) for row in rows), None
 
 
 def parse_bids_view(params: Mapping[str, str], options: ViewOptions) -> BidsView:
@@ -244,7 +252,7 @@ def access_update(scenario: Scenario, mode: str, codes) -> dict:
     classes = np.searchsorted(bounds, values, side="left").clip(0, len(bounds) - 1)
     colours = classify(baseline, "quantiles", "low", 2)
     lower = np.concatenate([[min(baseline.min(), values.min())], bounds[:-1]])
-    ticks = [f"{lo:,.2f} – {hi:,.2f}" for lo, hi in zip(lower, bounds)]
+    ticks = [f"{lo:,.2f} – {hi:,.2f}" for lo, hi in zip(lower, bounds, strict=True)]
     ticks[0] += " (bottom quintile)"
     return {"z": classes.tolist(), "colorscale": colours.colorscale, "zmin": -0.5, "zmax": len(bounds) - 0.5,
             "showscale": True,

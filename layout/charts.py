@@ -14,7 +14,8 @@ from layout.mapfig import basemap_style
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
 AREA_COLOUR, MEDIAN_COLOUR, LONDON_COLOUR = "#b2182b", "#636363", "#2166ac"
 WHISKERS = (0.05, 0.95)
-BLUES = [[0, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]]  # distribution whiskers: 5th and 95th percentiles (stated in the legend)
+# distribution whiskers: 5th and 95th percentiles (stated in the legend)
+BLUES = [[0, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]]
 
 
 def short_fy(year: int) -> str:

@@ -116,7 +116,7 @@ def shades(stops, n: int) -> list[str]:
     position = np.linspace(0, len(stops) - 1, n)
     lower = np.minimum(position.astype(int), len(stops) - 2)
     mixed = rgb[lower] + (position - lower)[:, None] * (rgb[lower + 1] - rgb[lower])
-    return ["#%02x%02x%02x" % tuple(colour) for colour in np.rint(mixed).astype(int)]
+    return ["#{:02x}{:02x}{:02x}".format(*colour) for colour in np.rint(mixed).astype(int)]
 
 
 def classify(values, scheme: str, poor: str, decimals: int, k: int = 5) -> Classing:
@@ -143,10 +143,10 @@ def classify(values, scheme: str, poor: str, decimals: int, k: int = 5) -> Class
         index = np.where(finite, np.searchsorted(bounds, values, side="left").clip(0, len(bounds) - 1), len(bounds))
         lower = np.concatenate([[values[finite].min()], bounds[:-1]])
         counts = np.bincount(index[finite], minlength=len(bounds))
-        text = [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lower, bounds)]
+        text = [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lower, bounds, strict=True)]
         tickvals = list(range(len(bounds)))
-        ticktext = [f"{t} ({n:,})" for t, n in zip(text, counts)]
-        labels = [text[c] if ok else "no data" for c, ok in zip(index, finite)]
+        ticktext = [f"{t} ({n:,})" for t, n in zip(text, counts, strict=True)]
+        labels = [text[c] if ok else "no data" for c, ok in zip(index, finite, strict=True)]
     if missing:
         tickvals, ticktext = tickvals + [len(palette)], ticktext + [f"no data ({missing:,})"]
         palette = palette + [NO_DATA_COLOUR]

@@ -143,6 +143,7 @@ def persistence_note(view: View, persistence, areas_label: str) -> str:
     years = end - start + 1  # the data years are consecutive
     note = (f"Persistent = in the poorest {view.cut:.0%} of {areas_label} in at least {view.k} of the last {view.n} "
             f"years with data ({fy_label(start)}–{fy_label(end)}")
-    note += ")" if years >= view.n else f", only {years} so far: areas with fewer than {view.k} are 'insufficient data')"
+    note += ")" if years >= view.n else (f", only {years} so far: areas with fewer than {view.k} "
+                                         "are 'insufficient data')")
     counts = persistence["persistence_class"].value_counts()
     return note + f": {int(counts.get('persistent', 0)):,} persistent."

@@ -19,18 +19,36 @@ from callbacks.context import area_tables, geometry_urls, layer_for, layer_url, 
 from data.loader import shared_atlas
 from data.postcodes import display_postcode, lookup_postcodes
 from data.years import PCN_FIRST_YEAR, fy_label
-from geo.export import AreaTables, LEVELS
+from geo.export import LEVELS, AreaTables
 from geo.hotspots import GOOD_CLUSTER, POOR_CLUSTER
 from geo.measures import LEVEL_CODE_COLUMN, MEASURES
-from geo.profiles import (area_lsoas, area_profile, area_trend, london_patients_per_gp_fte, practice_points,
-                          serving_practices)
+from geo.profiles import (
+    area_lsoas,
+    area_profile,
+    area_trend,
+    london_patients_per_gp_fte,
+    practice_points,
+    serving_practices,
+)
 from geo.search import lsoa_at, to_lonlat
 from layout.classes import Classing, classify
 from layout.components import download_button, footnote, notices, persistence_note, view_controls
 from layout.geometry import WebLayer
+from layout.mapfig import (
+    MAP_WIDTH,
+    SLOT,
+    image_trace,
+    map_figure,
+    map_patch,
+    outline_patch,
+    paint_patch,
+    paint_update,
+    pin_update,
+    practices_update,
+    titles,
+    wrap,
+)
 from layout.maplegend import map_legend
-from layout.mapfig import (MAP_WIDTH, SLOT, image_trace, map_figure, map_patch, outline_patch, paint_patch,
-                           paint_update, pin_update, practices_update, titles, wrap)
 from layout.panels import area_panel, practice_summary
 from layout.tables import safe_csv
 from layout.view import SCHEMES, View, parse_view, view_query
@@ -161,7 +179,8 @@ def _controls_card(view: View) -> dbc.Card:
                  className="mb-3"),
         html.Div(id="explore-search-result", className="small text-muted mb-2"),
         view_controls("explore", view, view_options(), with_map_controls=True),
-        html.Div([download_button("explore-download-csv", "CSV"), download_button("explore-download-geojson", "GeoJSON"),
+        html.Div([download_button("explore-download-csv", "CSV"),
+                  download_button("explore-download-geojson", "GeoJSON"),
                   html.A("⧉ Permalink", id="explore-permalink", href=view_query(view),
                          className="btn btn-sm btn-outline-secondary me-1 mb-1")],
                  className="mt-1 no-print"),

@@ -52,7 +52,7 @@ def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
     codes = tuple(str(code) for code in frame["area_code"])
     features = ",".join(f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"geometry":{geometry}}}'
-                        for code, geometry in zip(codes, geometries))
+                        for code, geometry in zip(codes, geometries, strict=True))
     body = f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
     return WebLayer(name=name, codes=codes, geometries=geometries, body=body, gzipped=gzip.compress(body, 6),
                     etag=hashlib.sha1(body).hexdigest()[:16], bounds=tuple(float(b) for b in frame.total_bounds))
@@ -63,7 +63,7 @@ def layer_geojson(layer: WebLayer, properties: list[dict]) -> str:
     features = ",".join(
         f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"properties":'
         f'{orjson.dumps(props, option=orjson.OPT_SERIALIZE_NUMPY).decode()},"geometry":{geometry}}}'
-        for code, props, geometry in zip(layer.codes, properties, layer.geometries))
+        for code, props, geometry in zip(layer.codes, properties, layer.geometries, strict=True))
     return f'{{"type":"FeatureCollection","features":[{features}]}}'
 
 

@@ -169,7 +169,7 @@ def practices_update(points: pd.DataFrame | None) -> dict:
                        for code, name, pcn, size, fte, reported, ratio in zip(
                            points["practice_code"], points["practice_name"].fillna(points["practice_code"]),
                            points["pcn_name"], points["list_size"], points["gp_fte"], points["fte_reported"],
-                           points["patients_per_gp_fte"])],
+                           points["patients_per_gp_fte"], strict=True)],
         "marker.size": size.round(1).tolist(),
         "marker.color": [None if pd.isna(v) else round(float(v)) for v in points["patients_per_gp_fte"]],
         "visible": True,
@@ -228,7 +228,8 @@ def map_figure(urls: dict[str, str], updates: dict[str, dict], layout_update: di
     camera = camera or {}
     layout = {
         "map": {"style": basemap_style(), "zoom": camera.get("zoom", LONDON_ZOOM), "domain": {"x": [0, MAP_WIDTH]},
-                "center": {"lat": camera.get("lat", LONDON_CENTRE["lat"]), "lon": camera.get("lon", LONDON_CENTRE["lon"])}},
+                "center": {"lat": camera.get("lat", LONDON_CENTRE["lat"]),
+                           "lon": camera.get("lon", LONDON_CENTRE["lon"])}},
         "margin": {"l": 0, "r": 0, "t": 34, "b": 0}, "uirevision": "explore", "clickmode": "event",
         "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top", "bgcolor": "rgba(255,255,255,0.85)",
                    "font": {"size": 11}},

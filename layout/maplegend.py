@@ -30,7 +30,7 @@ def _swatch(colour: str) -> html.Span:
 
 def _colour_key(classing: Classing) -> html.Div | html.Ul:
     """Swatches per class, or a ramp with its ticks for a continuous scale; 'no data' is always a swatch."""
-    ticks, colours, no_data = list(zip(classing.tickvals, classing.ticktext)), list(classing.palette), []
+    ticks, colours, no_data = list(zip(classing.tickvals, classing.ticktext, strict=True)), list(classing.palette), []
     if classing.missing:
         no_data = [_row(_swatch(NO_DATA_COLOUR), ticks[-1][1])]
         ticks, colours = ticks[:-1], colours[:-1]

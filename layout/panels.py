@@ -53,9 +53,11 @@ def serving_columns(spec: Measure) -> list[dict]:
 def serving_rows(practices: pd.DataFrame, query: str) -> list[dict]:
     shown = practices.head(SERVING_ROWS)
     return shown.assign(
-        practice=[practice_link(c, n, query) for c, n in zip(shown["practice_code"], shown["practice_name"])],
+        practice=[practice_link(c, n, query)
+                  for c, n in zip(shown["practice_code"], shown["practice_name"], strict=True)],
         share_pct=shown["share"] * 100, pcn_name=shown["pcn_name"].fillna("–"),
-    )[["practice", "pcn_name", "share_pct", "residents", "list_size", "gp_fte", "patients_per_gp_fte"]].to_dict("records")
+    )[["practice", "pcn_name", "share_pct", "residents", "list_size", "gp_fte",
+       "patients_per_gp_fte"]].to_dict("records")
 
 
 def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, practice_points: pd.DataFrame,

@@ -23,7 +23,7 @@ STATUS = {"A": "active", "C": "closed", "D": "dormant", "P": "proposed"}
 def practice_options() -> list[dict]:
     index = search_index()
     practices = index[index["kind"] == "practice"].sort_values("label")
-    return [{"label": label, "value": code} for label, code in zip(practices["label"], practices["code"])]
+    return [{"label": label, "value": code} for label, code in zip(practices["label"], practices["code"], strict=True)]
 
 
 def _facts(profile: dict, history: pd.DataFrame, year: int) -> dbc.Card:
@@ -55,7 +55,8 @@ def _members(profile: dict, history: pd.DataFrame, year: int, query: str) -> htm
     row = with_pcn[with_pcn["year"] == year]
     chosen = row.iloc[0] if len(row) else with_pcn.iloc[-1]
     members = pcn_members(area_tables().provision, chosen["pcn_code"], int(chosen["year"]))
-    members["practice"] = [practice_link(c, n, query) for c, n in zip(members["practice_code"], members["practice_name"])]
+    members["practice"] = [practice_link(c, n, query)
+                           for c, n in zip(members["practice_code"], members["practice_name"], strict=True)]
     columns = [{"field": "practice", "headerName": "Practice", "cellRenderer": "markdown", "flex": 2,
                 "minWidth": 200},
                {"field": "practice_code", "headerName": "Code", "width": 95, "minWidth": 95, "filter": False},
@@ -78,7 +79,7 @@ def _flows(profile: dict) -> html.Div:
     point = pd.DataFrame({"lon": lon, "lat": lat, "label": [str(profile["practice_name"]).title()]})
     figure = small_map(layer_url("lsoa11", PCN_FIRST_YEAR), flows["lsoa11_code"].tolist(),
                        flows["patients"].tolist(), [f"{names.get(c, c)}: {n:,} patients" for c, n in
-                                                    zip(flows["lsoa11_code"], flows["patients"])],
+                                                    zip(flows["lsoa11_code"], flows["patients"], strict=True)],
                        {"lat": float(lat[0]), "lon": float(lon[0]), "zoom": 11.5}, point,
                        colorbar_title="patients", height=420)
     return html.Div([

@@ -71,7 +71,8 @@ def route(pathname: str | None, search: str | None) -> tuple:
         content = page.render(**params)
     except Exception:  # noqa: BLE001 - any failure must reach the user as a message, not a traceback
         log.exception("rendering %s?%s failed", pathname, search)
-        content = dbc.Alert(["This view could not be drawn. ", dcc.Link("Start again", href=dash.get_relative_path("/")),
+        content = dbc.Alert(["This view could not be drawn. ",
+                             dcc.Link("Start again", href=dash.get_relative_path("/")),
                              " or check the link."], color="danger", class_name="m-3")
     return content, hidden, hidden, shell_class
 

@@ -30,7 +30,8 @@ def safe_csv(frame: pd.DataFrame) -> str:
     return safe.to_csv(index=False)
 
 
-def number_column(field: str, header: str, decimals: int = 0, suffix: str = "", width: int | None = None, **extra) -> dict:
+def number_column(field: str, header: str, decimals: int = 0, suffix: str = "", width: int | None = None,
+                  **extra) -> dict:
     """A right-aligned numeric ag-grid column formatted with d3 (thousands separators, fixed decimals)."""
     column = {"field": field, "headerName": header, "type": "rightAligned", "filter": "agNumberColumnFilter",
               "valueFormatter": {"function": f"params.value == null ? '–' : d3.format(',.{decimals}f')(params.value)"

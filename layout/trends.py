@@ -7,7 +7,7 @@ from dash import dcc, html
 
 from callbacks.context import area_tables, view_options
 from data.years import fy_label
-from geo.export import AreaTables, LEVELS
+from geo.export import LEVELS, AreaTables
 from geo.measures import MEASURES
 from layout.charts import distribution_figure
 from layout.components import download_button, footnote, notices, persistence_note, view_controls

@@ -32,8 +32,8 @@ print      1 = print layout (A4 landscape)                  0
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 from urllib.parse import parse_qsl, urlencode
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)", "continuous": "Continuous"}
@@ -83,7 +83,7 @@ class View:
     print: bool = False
     notices: tuple[str, ...] = field(default=(), compare=False)
 
-    def with_(self, **changes) -> "View":
+    def with_(self, **changes) -> View:
         return replace(self, **changes)
 
 

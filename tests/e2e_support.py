@@ -19,7 +19,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 REPO = Path(__file__).resolve().parent.parent
 MAP = "#explore-map .js-plotly-plot"
 # assets/explore_map.js counts its repaints (once MapLibre is idle) in the graph's data-painted attribute
-PAINTED = "() => { const gd = document.querySelector('#explore-map .js-plotly-plot'); return gd && gd.dataset.painted; }"
+PAINTED = ("() => { const gd = document.querySelector('#explore-map .js-plotly-plot'); "
+           "return gd && gd.dataset.painted; }")
 MAP_READY = f"""() => {{ const gd = document.querySelector('#explore-map .js-plotly-plot');
   return !!(({PAINTED})() && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0); }}"""
 

@@ -56,9 +56,10 @@ def run_cli(module: str, args: list[str], out: Path) -> tuple[int, str]:
 
 def url_round_trips(options) -> dict:
     """Each query -> the query the app writes back and the notices it shows (explore and bids pages)."""
+    from urllib.parse import parse_qsl
+
     from layout.bids import bids_query, parse_bids_view
     from layout.view import parse_view, view_query
-    from urllib.parse import parse_qsl
 
     def explore(query):
         view = parse_view(query, options)
@@ -72,9 +73,10 @@ def url_round_trips(options) -> dict:
 
 
 def regenerate() -> None:
-    from callbacks.context import view_options
     import gzip
     import tempfile
+
+    from callbacks.context import view_options
     GOLDEN.mkdir(exist_ok=True)
     for name, (module, args) in EXPORTS.items():
         with tempfile.TemporaryDirectory() as folder:

@@ -43,7 +43,8 @@ def tiny_atlas(lsoa: gpd.GeoDataFrame, practices: pd.DataFrame, population: list
     per_year = []
     for year in years:
         counts = {f"pop_{band}": np.asarray(bands.get(band, [0.0] * len(lsoa)), dtype=float) for band in BANDS}
-        frame = pd.DataFrame({"lsoa11_code": lsoa["area_code"], **counts, "year": year, "population_mid_year": year - 1})
+        frame = pd.DataFrame({"lsoa11_code": lsoa["area_code"], **counts, "year": year,
+                              "population_mid_year": year - 1})
         frame["population"] = frame[[f"pop_{b}" for b in BANDS]].sum(axis=1)
         per_year.append(frame)
     rows = practices.copy()
@@ -58,7 +59,8 @@ def tiny_atlas(lsoa: gpd.GeoDataFrame, practices: pd.DataFrame, population: list
                                 geometry=gpd.points_from_xy(rows.drop_duplicates("practice_code")["easting"],
                                                             rows.drop_duplicates("practice_code")["northing"]), crs=BNG)
     flows = flows if flows is not None else pd.DataFrame(columns=["practice_code", "lsoa11_code", "patients"])
-    flows = flows.assign(year=2023, practice_in_london=True, lsoa_in_london=flows["lsoa11_code"].isin(lsoa["area_code"]))
+    flows = flows.assign(year=2023, practice_in_london=True,
+                         lsoa_in_london=flows["lsoa11_code"].isin(lsoa["area_code"]))
     areas = {"lsoa11": lsoa}
     return AtlasData(
         practices=register, practice_years=rows, pcns=pd.DataFrame(columns=["pcn_code", "pcn_name"]), areas=areas,

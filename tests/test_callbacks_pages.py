@@ -39,7 +39,7 @@ class TestWithTheApp:
             yield app
 
     def test_router_renders_pages_embeds_and_unknown_paths(self, app):
-        from callbacks.router import keep_view_in_nav, render_page
+        from callbacks.router import render_page
         content, navbar, footer, shell = render_page("/trends", "?level=borough&embed=1")
         assert navbar == footer == {"display": "none"} and shell == "embed"
         assert "trends-chart" in json.dumps(content.to_plotly_json(), default=str)
@@ -49,16 +49,16 @@ class TestWithTheApp:
         assert "Data-quality report" in json.dumps(render_page("/about", "")[0].to_plotly_json(), default=str)
 
     def test_trends_table_chart_and_csv(self, app):
-        from layout.trends import rows_csv, trends_content
         from callbacks.common import current_view
+        from layout.trends import rows_csv, trends_content
         controls = {"measure": "nearest_practice_m", "level": "borough", "year": 2025, "weights": "age",
                     "d0": 1600, "k": 4, "n": 5, "cut": 0.2}
         rows, columns, figure, footnote = trends_content(current_view("", controls))
         assert len(rows) == 33 and sorted(r["rank"] for r in rows) == list(range(1, 34))
         assert {r["persistence_class"] for r in rows} <= {"persistent", "intermittent", "never", "insufficient data"}
         assert figure["data"][0]["type"] == "box" and len(figure["data"][0]["q1"]) == 11
-        assert "Persistent = in the poorest 20% of areas in at least 4 of the last 5 years with data (FY2020/21–FY2024/25)" \
-            in footnote
+        assert ("Persistent = in the poorest 20% of areas in at least 4 of the last 5 years with data "
+                "(FY2020/21–FY2024/25)") in footnote
         csv = rows_csv([{"area_name": "=evil()", "value": -1.5}], current_view("", controls))
         assert "'=evil()" in csv and ",-1.5," in csv and "metres (straight line)" in csv
         short = trends_content(current_view("", {**controls, "level": "pcn", "n": 6, "k": 6, "year": 2021}))

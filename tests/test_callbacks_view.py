@@ -1,13 +1,13 @@
 """URL <-> view: parsing is total (bad input -> defaults + one notice each) and a written query parses back."""
 import pytest
 
-from layout.view import View, camera_from_relayout, default_view, parse_view, view_query
-from layout.view import ViewOptions
+from layout.view import View, ViewOptions, camera_from_relayout, default_view, parse_view, view_query
 
 OPTIONS = ViewOptions(
     levels={"lsoa11": "LSOA (2011)", "borough": "Borough", "pcn": "PCN catchment"},
     measures={"e2sfca": "E2SFCA access", "nearest_practice_m": "Distance to nearest practice"},
-    years={("e2sfca", "lsoa11"): (2016, 2017, 2018, 2019, 2020, 2021), ("e2sfca", "borough"): (2016, 2017, 2018, 2019, 2020, 2021),
+    years={("e2sfca", "lsoa11"): (2016, 2017, 2018, 2019, 2020, 2021),
+           ("e2sfca", "borough"): (2016, 2017, 2018, 2019, 2020, 2021),
            ("e2sfca", "pcn"): (2020, 2021), ("nearest_practice_m", "lsoa11"): (2015, 2016),
            ("nearest_practice_m", "borough"): (2015, 2016), ("nearest_practice_m", "pcn"): ()},
     weightings={"age": "age", "age_imd": "age and IMD", "none": "raw"},

@@ -7,7 +7,6 @@ workforce return (2019): 36.
 """
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from data.quality import QualityReport
@@ -54,7 +53,7 @@ def test_lsoa_memberships_and_centroids(bundle_model):
 
 
 def test_every_coarse_level_counts_its_lsoas(bundle_model):
-    n_lsoa = {level: dict(zip(layer["area_code"], layer["n_lsoa"]))
+    n_lsoa = {level: dict(zip(layer["area_code"], layer["n_lsoa"], strict=True))
               for level, layer in bundle_model.areas.items() if level != "lsoa11"}
     assert n_lsoa == {"msoa11": {"E02000166": 3, "E02000554": 3}, "ward": {"E05000128": 2, "E05000129": 4},
                       "borough": {"E09000007": 3, "E09000019": 3}, "ccg19": {"E38000027": 3, "E38000088": 3},

@@ -7,8 +7,16 @@ import pandas as pd
 import pytest
 
 from data.geography import read_area_layers
-from data.practices import (assign_areas, combine_workforce, geocode, latest_register, nearest_snapshot,
-                            open_in_year, pcn_membership, registered_by_year)
+from data.practices import (
+    assign_areas,
+    combine_workforce,
+    geocode,
+    latest_register,
+    nearest_snapshot,
+    open_in_year,
+    pcn_membership,
+    registered_by_year,
+)
 from data.quality import QualityReport
 from data.readers import read_codepoint
 
@@ -157,7 +165,8 @@ def test_pcn_membership_on_the_fixture_bundle(bundle_model):
     assert pcn == {
         **{("F83001", y): "U11111" for y in (2020, 2021, 2022)},  # left U11111 on 30 June 2022
         **{("F83001", y): "U44444" for y in (2023, 2024, 2025)},
-        **{("F83002", y): "U11111" for y in (2020, 2021)},  # ended 30 June 2020 (2022-05 snapshot): in force in FY2020/21
+        # ended 30 June 2020 (2022-05 snapshot): in force in FY2020/21
+        **{("F83002", y): "U11111" for y in (2020, 2021)},
         **{("F83005", y): "U22222" for y in range(2020, 2026)},
         **{("Y06487", y): "U33333" for y in (2021, 2022, 2023, 2024)},  # 1 April 2020 .. 31 March 2024
     }

@@ -9,9 +9,20 @@ import shapely
 
 from data.geography import attach_lsoa_attributes
 from data.quality import QualityReport
-from data.readers import (clean_polygons, normalise_postcode, postcode_area, read_boundaries, read_codepoint,
-                          read_epcn, read_epraccur, read_flows, read_payments, read_population_syoa,
-                          read_registered_totals, read_workforce)
+from data.readers import (
+    clean_polygons,
+    normalise_postcode,
+    postcode_area,
+    read_boundaries,
+    read_codepoint,
+    read_epcn,
+    read_epraccur,
+    read_flows,
+    read_payments,
+    read_population_syoa,
+    read_registered_totals,
+    read_workforce,
+)
 
 GLA = "geography/london_datastore_statistical_gis_boundaries"
 
@@ -52,7 +63,8 @@ def test_epraccur_is_read_without_a_header_and_keeps_london_rows(data_bundle):
 
 
 def test_epraccur_close_date_status_and_setting(data_bundle):
-    frame = read_epraccur(data_bundle / "practices/epraccur_london_2025-11.csv", QualityReport()).set_index("practice_code")
+    frame = read_epraccur(data_bundle / "practices/epraccur_london_2025-11.csv",
+                          QualityReport()).set_index("practice_code")
     assert frame.loc["F83002", "close_date"] == pd.Timestamp("2020-06-30")
     assert frame.loc["F83002", "status_code"] == "C"
     assert frame.loc["Y01234", "prescribing_setting"] == 1
@@ -73,7 +85,7 @@ def test_epcn_headers_with_embedded_newlines_are_matched(data_bundle):
     assert ended["start_date"] == pd.Timestamp("2019-07-01")
     assert ended["end_date"] == pd.Timestamp("2022-06-30")
     assert partners["end_date"].isna().sum() == 2  # F83001 -> U44444 and F83005 -> U22222 are open-ended
-    assert dict(zip(details["pcn_code"], details["pcn_name"]))["U22222"] == "NORTH ISLINGTON PCN"
+    assert dict(zip(details["pcn_code"], details["pcn_name"], strict=True))["U22222"] == "NORTH ISLINGTON PCN"
 
 
 def test_epcn_2019_layout_numeric_dates_and_formula_names(data_bundle):
@@ -134,7 +146,8 @@ def test_clean_polygons_keeps_polygons_nested_in_collections_and_flags_collapsed
         "MULTIPOLYGON (((0 0, 10 0, 10 10, 20 10, 10 10, 0 10, 0 0)), ((30 0, 40 0, 40 10, 30 10, 30 0)))")
     flat = shapely.from_wkt("POLYGON ((0 0, 10 0, 20 0, 0 0))")  # no area at all
     holed = shapely.Polygon([(0, 0), (100, 0), (100, 100), (0, 100)],
-                            [[(10, 10), (10.5, 10), (10.5, 10.5), (10, 10.5)], [(50, 50), (60, 50), (60, 60), (50, 60)]])
+                            [[(10, 10), (10.5, 10), (10.5, 10.5), (10, 10.5)],
+                             [(50, 50), (60, 50), (60, 60), (50, 60)]])
 
     cleaned, slivers = clean_polygons(np.array([spike_and_square, flat, holed], dtype=object))
 
@@ -208,7 +221,8 @@ def test_registered_totals_parse_both_month_spellings(data_bundle):
     june = read_registered_totals(data_bundle / "practices/gp-reg-pat-prac-all_2021-06.csv", QualityReport())
     assert set(january["extract_date"]) == {pd.Timestamp("2021-01-01")}  # '01JAN2021'
     assert set(june["extract_date"]) == {pd.Timestamp("2021-06-01")}  # '01Jun2021'
-    assert dict(zip(june["practice_code"], june["registered"])) == {"A84002": 5995, "F83001": 10100, "Y06487": 52000}
+    assert dict(zip(june["practice_code"], june["registered"], strict=True)) == {
+        "A84002": 5995, "F83001": 10100, "Y06487": 52000}
 
 
 def test_flows_drop_a_missing_count(data_bundle):

@@ -66,7 +66,8 @@ def test_switching_level_measure_and_year_updates_the_map_without_resending_geom
     fetched = []
     tab.on("request", lambda request: fetched.append(request.url) if "/geometry/" in request.url else None)
     choose(tab, "explore-measure", "Patients per GP FTE")
-    tab.wait_for_function("() => document.querySelector('#explore-footnote').innerText.startsWith('Patients per GP FTE')")
+    tab.wait_for_function("() => document.querySelector('#explore-footnote').innerText"
+                          ".startsWith('Patients per GP FTE')")
     assert map_state(tab)["legend"].startswith("Patients per GP FTE")
     assert fetched == [], "a measure switch must not fetch geometry"
     tab.focus("#explore-year [role=slider]")
@@ -150,7 +151,8 @@ def download_png(tab) -> tuple[str, bytes]:
 
 def test_the_png_download_shows_the_colours_on_the_map(tab, app_url, known_lsoa, shots):
     open_map(tab, app_url + f"/?lat={known_lsoa['lat']}&lon={known_lsoa['lon']}&zoom=13")
-    options, top = MAP_CONFIG["toImageButtonOptions"], tab.evaluate(f"() => document.querySelector('{MAP}').layout.margin.t")
+    options, top = (MAP_CONFIG["toImageButtonOptions"],
+                    tab.evaluate(f"() => document.querySelector('{MAP}').layout.margin.t"))
     scale, width, height = options["scale"], options["width"], options["height"]
     centre = [round(scale * width * MAP_WIDTH / 2), round(scale * (top + (height - top) / 2))]
     grid = [[round(scale * width * MAP_WIDTH * (i + 0.5) / 12), round(scale * (top + (height - top) * (j + 0.5) / 12))]
@@ -169,7 +171,7 @@ def test_the_png_download_shows_the_colours_on_the_map(tab, app_url, known_lsoa,
     assert colours[1][0] == known_lsoa["patients_per_gp_fte"]["colour"]
     for sampled in colours:                                            # areas drawn, not a blank image
         assert sum(colour in YL_OR_RD for colour in sampled) > 0.5 * len(grid)
-    assert sum(a != b for a, b in zip(*colours)) > 0.3 * len(grid)    # and each shows its own measure
+    assert sum(a != b for a, b in zip(*colours, strict=True)) > 0.3 * len(grid)    # and each shows its own measure
 
 
 def test_clicking_an_area_opens_its_detail(tab, app_url, shots):

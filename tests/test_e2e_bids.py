@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
 MESSY = Path(__file__).parent / "fixtures" / "messy_bids.csv"
 MAP_READY = """() => { const gd = document.querySelector('#bids-map .js-plotly-plot');
@@ -76,7 +75,8 @@ def test_add_a_bid_by_postcode_see_scores_maps_and_its_printable_page(tab, app_u
     assert "print=1" in printable and "focus=1" in printable
     open_bids(tab, tab.url + "&embed=1")  # for an iframe: the map and its footnote only
     assert tab.locator("#bids-map").is_visible() and "combined scenario, FY2023/24" in tab.inner_text("#bids-footnote")
-    assert not any(tab.locator(hidden).is_visible() for hidden in ("#navbar", "#bids-add", "#bids-grid", "#bids-summary"))
+    assert not any(tab.locator(hidden).is_visible()
+                   for hidden in ("#navbar", "#bids-add", "#bids-grid", "#bids-summary"))
     tab.screenshot(path=shots / "bids-embed.png")
     tab.goto(app_url + printable)
     tab.wait_for_selector("#bids-summary-page >> text=Bid summary: SE28 8RD", timeout=60_000)

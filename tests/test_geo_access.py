@@ -62,7 +62,8 @@ def test_agrees_with_pysal_access_on_real_london_inputs(provision, method):
     supply_xy = points[["easting", "northing"]].to_numpy(float)
     ours = provision.access(year, "age", d0).access
 
-    full = np.hypot(provision.lsoa_xy[:, None, 0] - supply_xy[None, :, 0], provision.lsoa_xy[:, None, 1] - supply_xy[None, :, 1])
+    full = np.hypot(provision.lsoa_xy[:, None, 0] - supply_xy[None, :, 0],
+                    provision.lsoa_xy[:, None, 1] - supply_xy[None, :, 1])
     origin, dest = np.nonzero(full <= d0)
     cost = pd.DataFrame({"origin": provision.lsoa_codes[origin], "dest": points["practice_code"].to_numpy()[dest],
                          "cost": full[origin, dest]})

@@ -15,8 +15,17 @@ import pandas as pd
 import pytest
 
 from geo.access import PER, decay_matrix, e2sfca, gaussian_weight
-from geo.bids import (DEFAULT_OBJECTIVE, BidFileError, PracticeChanges, bid_baseline, bids_from_csv, evaluate,
-                      parse_changes, ranked_table, summary_line)
+from geo.bids import (
+    DEFAULT_OBJECTIVE,
+    BidFileError,
+    PracticeChanges,
+    bid_baseline,
+    bids_from_csv,
+    evaluate,
+    parse_changes,
+    ranked_table,
+    summary_line,
+)
 from geo.measures import Provision
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 

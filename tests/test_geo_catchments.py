@@ -24,8 +24,16 @@ import shapely
 from shapely.geometry import box
 
 from data.config import BNG
-from geo.catchments import (BY_FLOWS, BY_NEAREST, BY_NEAREST_FALLBACK, NEAREST_BASIS, flows_basis, lsoa_pcn_assignment,
-                            pcn_catchments, pcn_practices)
+from geo.catchments import (
+    BY_FLOWS,
+    BY_NEAREST,
+    BY_NEAREST_FALLBACK,
+    NEAREST_BASIS,
+    flows_basis,
+    lsoa_pcn_assignment,
+    pcn_catchments,
+    pcn_practices,
+)
 
 X0, Y0 = 530_000.0, 180_000.0
 CELLS = {"L1": (0, 1), "L2": (1, 1), "L3": (2, 1), "L4": (0, 0), "L5": (1, 0), "L6": (2, 0)}
@@ -35,7 +43,8 @@ def grid_lsoa() -> gpd.GeoDataFrame:
     codes = list(CELLS)
     lsoa = gpd.GeoDataFrame(
         {"area_code": codes},
-        geometry=[box(X0 + 1000 * i, Y0 + 1000 * j, X0 + 1000 * (i + 1), Y0 + 1000 * (j + 1)) for i, j in CELLS.values()],
+        geometry=[box(X0 + 1000 * i, Y0 + 1000 * j, X0 + 1000 * (i + 1), Y0 + 1000 * (j + 1))
+                  for i, j in CELLS.values()],
         crs=BNG)
     lsoa["centroid_x"] = [X0 + 1000 * i + 500 for i, _ in CELLS.values()]
     lsoa["centroid_y"] = [Y0 + 1000 * j + 500 for _, j in CELLS.values()]
@@ -78,7 +87,7 @@ def grid_inputs(**practice_options) -> SimpleNamespace:
 
 def assigned(inputs, year=2023, method="plurality") -> dict:
     table = lsoa_pcn_assignment(inputs, year, method)
-    return dict(zip(table["lsoa11_code"], zip(table["pcn_code"], table["assignment_basis"])))
+    return dict(zip(table["lsoa11_code"], zip(table["pcn_code"], table["assignment_basis"], strict=True), strict=True))
 
 
 def by_pcn(catchments: gpd.GeoDataFrame) -> dict:

@@ -23,7 +23,8 @@ def run(*args):
 
 def test_table_ranks_poorest_first_and_carries_the_basis(tables, provision):
     table = tables.table("borough", "e2sfca", 2023)
-    assert len(table) == 33 and set(table.columns) >= {"area_code", "area_name", "year", "measure", "value", "rank", "basis"}
+    assert len(table) == 33 and set(table.columns) >= {"area_code", "area_name", "year", "measure", "value", "rank",
+                                                        "basis"}
     worst = table.loc[table["rank"] == 1].iloc[0]
     assert worst["value"] == table["value"].min()
     assert "d0 1,600 m" in worst["basis"] and "FY2022/23" in worst["basis"]
@@ -59,12 +60,14 @@ def test_cli_csv_to_stdout():
 
 def test_cli_geojson_file(tmp_path):
     out = tmp_path / "wards.geojson"
-    result = run("--level", "ward", "--measure", "gp_fte_per_10k", "--year", "2020", "--format", "geojson", "--out", str(out))
+    result = run("--level", "ward", "--measure", "gp_fte_per_10k", "--year", "2020", "--format", "geojson",
+                 "--out", str(out))
     assert result.returncode == 0, result.stderr
     collection = json.loads(out.read_text())
     assert len(collection["features"]) == 625
     first = collection["features"][0]
-    assert first["properties"]["measure"] == "gp_fte_per_10k" and first["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    assert (first["properties"]["measure"] == "gp_fte_per_10k"
+            and first["geometry"]["type"] in ("Polygon", "MultiPolygon"))
 
 
 @pytest.mark.parametrize("args, listed", [
@@ -78,7 +81,7 @@ def test_cli_geojson_file(tmp_path):
 ])
 def test_cli_bad_arguments_exit_non_zero_with_one_line(args, listed):
     base = {"--level": "borough", "--measure": "e2sfca", "--year": "2023", "--format": "csv", "--out": "-"}
-    for flag, value in zip(args[::2], args[1::2]):
+    for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     result = run(*[item for pair in base.items() for item in pair])
     assert result.returncode != 0

@@ -39,7 +39,8 @@ def queen_by_hand(codes: list[str]) -> np.ndarray:
 
 
 def textbook_gi_star(x: np.ndarray, adjacency) -> np.ndarray:
-    """Getis & Ord (1995) Gi* z with binary weights including i: (sum w x - xbar W) / (S sqrt((n sum w^2 - W^2)/(n-1)))."""
+    """Getis & Ord (1995) Gi* z with binary weights including i:
+    (sum w x - xbar W) / (S sqrt((n sum w^2 - W^2)/(n-1)))."""
     n = len(x)
     mean, sd = x.mean(), x.std()
     weight_sum = adjacency.sum(axis=1)
@@ -169,7 +170,8 @@ def test_an_area_whose_neighbours_all_lack_data_is_an_untested_island(grid_weigh
     (grid_values(**dict.fromkeys(GRID_VALUES, 3)), {}, "same value"),
     (pd.concat([grid_values(), pd.DataFrame({"area_code": ["E01000001"], "value": [1.0]})]), {},
      r"not areas of the weights .* \['E01000001'\]"),
-    (pd.concat([grid_values().assign(year=2020), grid_values().assign(year=2021)]), {}, r"several years \[2020, 2021\]"),
+    (pd.concat([grid_values().assign(year=2020), grid_values().assign(year=2021)]), {},
+     r"several years \[2020, 2021\]"),
     (grid_values(), {"alpha": 1.5}, "0 < alpha < 1"),
     (grid_values(), {"poor": "up"}, "poor must be 'low'"),
     (grid_values(), {"permutations": -1}, "permutations must be a whole number >= 0"),
@@ -200,7 +202,7 @@ def test_real_lsoa_queen_weights_are_the_pairs_within_a_millimetre(lsoa, real_we
     assert real_weights.islands == [] and real_weights.n_components == 1
     left, right = lsoa.sindex.query(lsoa.geometry, predicate="dwithin", distance=0.001)
     codes = lsoa["area_code"].to_numpy()
-    within = {(a, b) for a, b in zip(codes[left], codes[right]) if a != b}
+    within = {(a, b) for a, b in zip(codes[left], codes[right], strict=True) if a != b}
     queen = {(a, b) for a, neighbours in real_weights.neighbors.items() for b in neighbours}
     assert queen == within and len(queen) == 28_678
 

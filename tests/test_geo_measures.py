@@ -59,7 +59,8 @@ def test_coarser_level_is_population_weighted_not_mean_of_ratios(model):
 
 def test_zero_fte_and_missing_workforce_practices():
     lsoa = lsoa_row(2)
-    practices = pd.DataFrame({"practice_code": ["A", "B", "C"], "easting": [ORIGIN_X + 500, ORIGIN_X + 500, ORIGIN_X + 1500],
+    practices = pd.DataFrame({"practice_code": ["A", "B", "C"],
+                              "easting": [ORIGIN_X + 500, ORIGIN_X + 500, ORIGIN_X + 1500],
                               "northing": [ORIGIN_Y + 500] * 3, "gp_fte": [1.0, 0.0, np.nan],
                               "list_size": [2000.0, 5000.0, 9000.0]})
     model = Provision(tiny_atlas(lsoa, practices, [1000.0, 1000.0]))
@@ -87,7 +88,8 @@ def test_bad_parameters_list_valid_choices(model):
 @pytest.mark.parametrize("year", [2016, 2020, 2023, 2025])
 def test_attributed_fte_equals_london_fte(provision, atlas, year):
     rows = atlas.practice_years
-    london_fte = rows.loc[(rows["year"] == year) & rows["is_gp"].fillna(False) & rows["easting"].notna(), "gp_fte"].sum()
+    london_fte = rows.loc[(rows["year"] == year) & rows["is_gp"].fillna(False) & rows["easting"].notna(),
+                          "gp_fte"].sum()
     lsoa = provision.lsoa_values("gp_fte_per_10k", year)
     assert lsoa["numerator"].sum() / 1e4 == pytest.approx(london_fte, rel=1e-9)
 

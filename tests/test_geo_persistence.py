@@ -22,7 +22,7 @@ GRID = {
 
 def long_frame(grid: dict, years: list[int]) -> pd.DataFrame:
     return pd.DataFrame([{"area_code": area, "year": year, "value": value}
-                         for area, series in grid.items() for year, value in zip(years, series)])
+                         for area, series in grid.items() for year, value in zip(years, series, strict=True)])
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_poor_flags_low_marks_the_yearly_minimum_and_ties_and_leaves_missing_unf
 
 def test_poor_flags_threshold_is_numpy_quantile_linear(values):
     flags = poor_flags(values, cut=0.3, poor="high")
-    for year, group in flags.groupby("year"):
+    for _year, group in flags.groupby("year"):
         observed = group["value"].dropna().to_numpy()
         assert group["poor_threshold"].iloc[0] == np.quantile(observed, 0.7)
 
@@ -138,7 +138,8 @@ def test_change_uses_the_first_and_last_years_with_data_in_the_window():
     ({"cut": 1.0}, r"0 < cut < 1"),
     ({"cut": "0.2"}, r"0 < cut < 1"),
     ({"poor": "bad"}, r"poor must be 'low' .* or 'high'"),
-    ({"end_year": 2015}, r"end_year 2015 is not a year with data; choose end_year from \[2016, 2017, 2018, 2019, 2020, 2021\]"),
+    ({"end_year": 2015},
+     r"end_year 2015 is not a year with data; choose end_year from \[2016, 2017, 2018, 2019, 2020, 2021\]"),
 ])
 def test_bad_parameters_name_the_valid_choices(values, kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -5,8 +5,15 @@ import pytest
 
 from geo.export import AreaTables
 from geo.measures import Provision
-from geo.profiles import (area_lsoas, london_patients_per_gp_fte, patient_flows, pcn_members, people,
-                          practice_profile, serving_practices)
+from geo.profiles import (
+    area_lsoas,
+    london_patients_per_gp_fte,
+    patient_flows,
+    pcn_members,
+    people,
+    practice_profile,
+    serving_practices,
+)
 from geo.search import build_index, lsoa_at, search, to_lonlat
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 

@@ -14,11 +14,21 @@ from shapely.geometry import Polygon, box
 
 from layout.classes import CONTINUOUS_SHADES, NO_DATA_COLOUR, YL_OR_RD, classify, jenks_breaks, shades
 from layout.geometry import geometry_url, layer_geojson, web_layer
+from layout.mapfig import (
+    OFFLINE_STYLE,
+    SLOT,
+    TRACES,
+    basemap_style,
+    image_trace,
+    map_figure,
+    map_patch,
+    outline_patch,
+    paint_patch,
+    paint_update,
+    wrap,
+)
 from layout.maplegend import map_legend
-from layout.mapfig import (OFFLINE_STYLE, SLOT, TRACES, basemap_style, image_trace, map_figure, map_patch,
-                           outline_patch, paint_patch, paint_update, wrap)
 from layout.tables import neutralise_cell, safe_csv
-
 
 # --------------------------------------------------------------------------- classes
 
@@ -170,7 +180,8 @@ def test_paint_carries_palette_positions_hover_text_and_outlines_by_trace_slot()
     assert paint["outlines"][str(SLOT["persistent"])] == {"url": URLS["layer"], "codes": ["B"]}
     assert paint["outlines"][str(SLOT["poor_cluster"])] == {"url": URLS["lsoa"], "codes": ["X"]}
     assert paint["outlines"][str(SLOT["pcn"])] == {"url": URLS["pcn"], "codes": []}
-    assert paint["image"]["trace"]["zmax"] == 2.5 and paint["image"]["trace"]["colorbar"]["ticktext"][-1] == "no data (1)"
+    assert (paint["image"]["trace"]["zmax"] == 2.5
+            and paint["image"]["trace"]["colorbar"]["ticktext"][-1] == "no data (1)")
     go.Figure({"type": "choroplethmap", **paint["image"]["trace"]})  # valid Plotly for the PNG export
 
 
@@ -179,7 +190,8 @@ def test_paint_patches_leave_the_names_alone_and_a_click_moves_one_outline():
     operations = paint_patch(paint).to_plotly_json()["operations"]
     assert {op["location"][0] for op in operations} == set(paint) and "names" not in paint
     (operation,) = outline_patch("selected", ["A"]).to_plotly_json()["operations"]
-    assert operation["location"] == ["outlines", str(SLOT["selected"]), "codes"] and operation["params"]["value"] == ["A"]
+    assert (operation["location"] == ["outlines", str(SLOT["selected"]), "codes"]
+            and operation["params"]["value"] == ["A"])
 
 
 def legend_text(children) -> list[str]:
