@@ -36,8 +36,9 @@ from bench.harness import median_seconds, report  # noqa: E402
 from callbacks.context import provision  # noqa: E402
 from geo.access import decay_matrix, e2sfca  # noqa: E402
 from geo.bids import bid_baseline, evaluate, ranked_table, read_bids  # noqa: E402
+from geo.params import AnalysisParams  # noqa: E402
 
-YEAR, D0, WEIGHTS = 2024, 1600.0, "age"
+YEAR, PARAMS = 2024, AnalysisParams(weights="age", d0=1600.0)
 SEED, BIDS = 20240331, 50
 
 
@@ -67,7 +68,7 @@ def naive(raw: pd.DataFrame, base) -> list[float]:
     poor = base.access <= base.cut
 
     def access_with(chosen: np.ndarray) -> np.ndarray:
-        decay = decay_matrix(base.lsoa_xy, np.vstack([xy, sites[chosen]]), base.d0)
+        decay = decay_matrix(base.lsoa_xy, np.vstack([xy, sites[chosen]]), base.params.d0)
         return e2sfca(decay, base.need, np.concatenate([supply, fte[chosen]])).access
 
     def lifted(access: np.ndarray) -> float:
@@ -92,8 +93,8 @@ def page_callbacks(many: pd.DataFrame):
     import app  # noqa: F401  (creates the Dash app: page layouts need its path prefix)
     import callbacks.bids as page
 
-    controls = {"year": YEAR, "weights": WEIGHTS, "d0": D0, "k": 4, "n": 5, "objective": "lifted_per_fte",
-                "close": "", "merge": ""}
+    controls = {"year": YEAR, "weights": PARAMS.weights, "d0": PARAMS.d0, "k": PARAMS.k, "n": PARAMS.n,
+                "objective": "lifted_per_fte", "close": "", "merge": ""}
     base = f"?year={YEAR}"
     form = {"label": "", "postcode": many["postcode"].iloc[0], "practice": "", "fte": 3, "cost": None}
     upload = "data:text/csv;base64," + base64.b64encode(many.to_csv(index=False).encode()).decode()
@@ -106,12 +107,12 @@ def page_callbacks(many: pd.DataFrame):
         page.sync_url(rows=rows, focus=None, controls=controls, base=base)
 
     def add_one():
-        page._scenario.cache_clear()
+        page.bid_scenarios().clear_scenarios()
         rows, *_ = page.add_bid(clicks=1, submits=None, form=form, pending=None, rows=[], controls=controls, base=base)
         after(rows)
 
     def upload_many():
-        page._scenario.cache_clear()
+        page.bid_scenarios().clear_scenarios()
         rows, _ = page.upload(contents=upload, filename="bids.csv", rows=[], controls=controls, base=base)
         after(rows)
 
@@ -124,16 +125,17 @@ def main() -> None:
     args = parser.parse_args()
     model = provision()
     started = time.perf_counter()
-    base = bid_baseline(model, YEAR, WEIGHTS, D0)
-    print(f"baseline for {YEAR}, {WEIGHTS}, d0 {D0:,.0f} m (E2SFCA over all years for persistence, cut, decay): "
+    base = bid_baseline(model, YEAR, PARAMS)
+    print(f"baseline for {YEAR}, {PARAMS.weights}, d0 {PARAMS.d0:,.0f} m (E2SFCA over all years for persistence, "
+          "cut, decay): "
           f"{(time.perf_counter() - started) * 1000:,.0f} ms once per parameter set per process", flush=True)
 
     many = sample_bids(BIDS)
     one = many.head(1)
     summary = evaluate(many, base).summary
-    print(f"inputs: {len(model.lsoa_codes):,} LSOAs, {len(base.practices):,} practices; {summary['bids_valid']} of "
+    print(f"inputs: {len(model.lsoa_codes):,} LSOAs, {len(base.practices):,} practices; {summary.bids_valid} of "
           f"{BIDS} sampled postcodes valid; need-weighted residents lifted: combined "
-          f"{summary['combined_lifted_need']:,.0f}, sum of singles {summary['lifted_need_sum_of_singles']:,.0f}",
+          f"{summary.combined_lifted_need:,.0f}, sum of singles {summary.lifted_need_sum_of_singles:,.0f}",
           flush=True)
     add_one, upload_many = page_callbacks(many)
     report("page: add one bid by postcode (add_bid + render + sync_url callbacks)",

@@ -8,45 +8,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from functools import lru_cache
 
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import geometry_urls, named_layer, provision, view_options
-from geo.bids import (
-    INPUT_COLUMNS,
-    MAX_BIDS,
-    BidBaseline,
-    BidFileError,
-    Scenario,
-    bid_baseline,
-    bid_rows,
-    bids_from_csv,
-    evaluate,
-    missing_columns,
-    parse_changes,
-    summary_line,
-)
-from layout.bids import (
-    BidsView,
-    bid_summary,
-    bids_query,
-    camera_for,
-    clean_row,
-    form_row,
-    grid_rows,
-    map_camera,
-    map_patch,
-    map_updates,
-    pending_site,
-    ranked_csv,
-    state_from_controls,
-    summary_cards,
-)
+from data.bid_intake import MAX_BIDS, BidFileError, bid_rows, bids_from_csv, missing_columns
+from geo.bids import BidScenarios, Scenario, summary_line
+from layout.bids.map import camera_for, map_camera, map_patch, map_updates, pending_site
+from layout.bids.report import bid_summary, grid_rows, ranked_csv, summary_cards
+from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
 
 CONTROL_NAMES = ("year", "weights", "d0", "k", "n", "objective", "close", "merge")
 CONTROLS = {name: Input(f"bids-{name}", "value") for name in CONTROL_NAMES}
@@ -55,24 +28,16 @@ BASE = State("bids-base", "data")
 ROWS = State("bids-store", "data")
 
 
-@lru_cache(maxsize=8)
-def baseline_for(year: int, weights: str, d0: float, k: int, n: int) -> BidBaseline:
-    return bid_baseline(provision(), year, weights, d0, k, n)
-
-
-@lru_cache(maxsize=32)
-def _scenario(rows_json: str, year, weights, d0, k, n, objective, close, merge) -> tuple[Scenario, tuple[str, ...]]:
-    base = baseline_for(year, weights, d0, k, n)
-    changes, problems = parse_changes(close, merge, base)
-    raw = pd.DataFrame(json.loads(rows_json), columns=list(INPUT_COLUMNS))
-    return evaluate(raw, base, changes, objective), tuple(problems)
+@lru_cache(maxsize=1)
+def bid_scenarios() -> BidScenarios:
+    """The process's memoised bid evaluator (one per worker, like the analytics it reads)."""
+    return BidScenarios(provision())
 
 
 def scenario_for(state: BidsView) -> tuple[Scenario, tuple[str, ...]]:
     """The scored scenario of a page state (same inputs -> the same memoised, read-only result)."""
-    view = state.view
-    return _scenario(json.dumps(list(state.bids)), view.year, view.weights, view.d0, view.k, view.n, state.objective,
-                     state.close, state.merge)
+    return bid_scenarios().scenario(state.bids, state.view.year, state.params, state.objective, state.close,
+                                    state.merge)
 
 
 def current_state(base: str | None, rows, focus, controls: dict) -> BidsView:
@@ -100,7 +65,7 @@ def render(rows, focus, mode, pending, controls, base):
     if camera:
         patch["layout"]["map"] = map_camera(geometry_urls("lsoa11", state.view.year)["borough"], camera)
     notes = [html.Li(text) for text in (*state.notices, *problems, *([too_long] if too_long else []))]
-    footnote = f"{summary_line(scenario.summary)}. Basis: {scenario.summary['basis']}."
+    footnote = f"{summary_line(scenario.summary)}. Basis: {scenario.summary.basis}."
     summary = bid_summary(scenario, state.focus, query, geometry_urls("lsoa11", state.view.year)["lsoa"])
     return (grid_rows(scenario), summary_cards(scenario), patch, footnote, notes, summary,
             pending["text"] if pending else "")
@@ -120,8 +85,8 @@ def sync_url(rows, focus, controls, base):
           state={"controls": CONTROL_STATES, "base": BASE, "rows": ROWS}, prevent_initial_call=True)
 def map_click(click, controls, base, rows):
     """A click proposes a site: a practice dot fills the uplift code, an area drops a site at its centre."""
-    view = current_state(base, rows, None, controls).view
-    proposal = pending_site(click, baseline_for(view.year, view.weights, view.d0, view.k, view.n))
+    state = current_state(base, rows, None, controls)
+    proposal = pending_site(click, bid_scenarios().baseline(state.view.year, state.params))
     if proposal is None:
         raise PreventUpdate
     return proposal, proposal["practice_code"], ""

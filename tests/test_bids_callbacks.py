@@ -10,7 +10,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 
-from geo.bids import MAX_BIDS
+from data.bid_intake import MAX_BIDS
 
 pytestmark = pytest.mark.real_data
 CONTROLS = {"year": 2024, "weights": "age", "d0": 1600, "k": 4, "n": 5, "objective": "lifted_per_fte", "close": "",

@@ -1,4 +1,4 @@
-"""Bid scenarios on a tiny model worked on paper (geo/bids.py).
+"""Bid scenarios on a tiny model worked on paper (geo/bids/).
 
 Ten 1 km LSOAs in a row (tests/synthetic.py), d0 = 1,500 m, so a site reaches
 its own LSOA (G = 1) and the two next to it (G(1000) = g, about 0.4936).
@@ -14,19 +14,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.bid_intake import BidFileError, bids_from_csv
 from geo.access import PER, decay_matrix, e2sfca, gaussian_weight
 from geo.bids import (
     DEFAULT_OBJECTIVE,
-    BidFileError,
     PracticeChanges,
     bid_baseline,
-    bids_from_csv,
     evaluate,
     parse_changes,
     ranked_table,
     summary_line,
 )
 from geo.measures import Provision
+from geo.params import AnalysisParams
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 
 D0 = 1500.0
@@ -57,7 +57,7 @@ def provision():
 
 @pytest.fixture(scope="module")
 def base(provision):
-    return bid_baseline(provision, YEAR, "age", D0)
+    return bid_baseline(provision, YEAR, AnalysisParams(d0=D0))
 
 
 def bids(*rows):
@@ -126,19 +126,19 @@ def test_two_identical_bids_give_twice_the_gain_but_lift_the_same_residents_once
     two = evaluate(bids(at_lsoa(9, "a", 2.0), at_lsoa(9, "b", 2.0)), base)
     single = one.lsoa_changes(row=1)["delta"].to_numpy()
     assert np.array_equal(two.lsoa_changes()["delta"].to_numpy(), 2 * single)  # exactly: linear in supply
-    assert two.summary["combined_access_gain_fte"] == pytest.approx(2 * one.summary["combined_access_gain_fte"])
-    assert one.summary["combined_access_gain_fte"] == pytest.approx(2.0)  # E2SFCA conserves supply
-    assert two.summary["combined_lifted_need"] == pytest.approx(1000.0)
-    assert two.summary["combined_lifted_need"] <= base.bottom_quintile_need
-    assert two.summary["lifted_need_sum_of_singles"] == pytest.approx(2000.0)
-    assert two.summary["interaction_lifted_need"] == pytest.approx(-1000.0)  # overlap
+    assert two.summary.combined_access_gain_fte == pytest.approx(2 * one.summary.combined_access_gain_fte)
+    assert one.summary.combined_access_gain_fte == pytest.approx(2.0)  # E2SFCA conserves supply
+    assert two.summary.combined_lifted_need == pytest.approx(1000.0)
+    assert two.summary.combined_lifted_need <= base.bottom_quintile_need
+    assert two.summary.lifted_need_sum_of_singles == pytest.approx(2000.0)
+    assert two.summary.interaction_lifted_need == pytest.approx(-1000.0)  # overlap
     assert two.bids["lifted_need_in_combination"].tolist() == [0.0, 0.0]  # each is redundant given the other
 
 
 def test_lifted_residents_never_exceed_the_baseline_bottom_quintile(base):
     flood = bids(*[at_lsoa(i, f"site {i}", 40.0) for i in range(10)])
     summary = evaluate(flood, base).summary
-    assert summary["combined_lifted_need"] == pytest.approx(base.bottom_quintile_need)  # both lifted, no more
+    assert summary.combined_lifted_need == pytest.approx(base.bottom_quintile_need)  # both lifted, no more
 
 
 def test_two_small_bids_lift_together_what_neither_lifts_alone(base):
@@ -147,7 +147,7 @@ def test_two_small_bids_lift_together_what_neither_lifts_alone(base):
     scenario = evaluate(bids(at_lsoa(9, "a", fte), at_lsoa(9, "b", fte)), base)
     assert scenario.bids["lifted_need"].tolist() == [0.0, 0.0]
     assert scenario.bids["lifted_need_in_combination"].tolist() == [1000.0, 1000.0]
-    assert scenario.summary["interaction_lifted_need"] == pytest.approx(1000.0)  # synergy
+    assert scenario.summary.interaction_lifted_need == pytest.approx(1000.0)  # synergy
 
 
 def test_ranking_by_objectives_and_unranked_rows(base):
@@ -182,8 +182,8 @@ def test_closures_and_merges_equal_a_full_rerun(provision, base):
     xy = PRACTICES[["easting", "northing"]].to_numpy()
     assert scenario.before == pytest.approx(full_rerun(provision, xy, np.array([5.0, 0.0, 0.0, 5.0])), rel=1e-12)
     assert scenario.bids.loc[0, "nearest_practice_code"] == "P1"  # P7 merged away, P4 closed
-    assert scenario.summary["fte_closed"] == 2.0 and scenario.summary["fte_moved"] == 2.0
-    assert scenario.summary["need_losing_access_from_changes"] > 0
+    assert scenario.summary.fte_closed == 2.0 and scenario.summary.fte_moved == 2.0
+    assert scenario.summary.need_losing_access_from_changes > 0
     assert "closed P4; merged P7 into P1" in summary_line(scenario.summary)
 
 
@@ -210,13 +210,13 @@ def test_bad_parameters_raise_one_clear_error(provision):
     with pytest.raises(ValueError, match="choose one of 2019, 2020"):
         bid_baseline(provision, 2030)
     with pytest.raises(ValueError, match="1 <= k <= n"):
-        bid_baseline(provision, YEAR, k=6, n=5)
+        bid_baseline(provision, YEAR, AnalysisParams(k=6, n=5))
     with pytest.raises(ValueError, match="unknown objective 'best'; choose one of lifted_per_fte"):
-        evaluate(bids(at_lsoa(9, "a", 1.0)), bid_baseline(provision, YEAR, d0=D0), objective="best")
+        evaluate(bids(at_lsoa(9, "a", 1.0)), bid_baseline(provision, YEAR, AnalysisParams(d0=D0)), objective="best")
 
 
 def test_persistence_unavailable_is_said_not_hidden(provision):
-    early = bid_baseline(provision, 2020, "age", D0)
+    early = bid_baseline(provision, 2020, AnalysisParams(d0=D0))
     assert early.persistent is None and "only 2 year(s) of E2SFCA data up to FY2019/20" in early.persistence_note
     scenario = evaluate(bids(at_lsoa(9, "gap", 1.0)), early)
     assert pd.isna(scenario.bids.loc[0, "persistent_reached"])
