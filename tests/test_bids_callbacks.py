@@ -89,6 +89,13 @@ def test_malformed_bids_in_a_link_fall_back_to_no_bids_with_a_notice(page_layout
     assert why in text and "Ignored objective='best'" in text and "Ignored focus='9'" in text and "year" in text
 
 
+def test_a_links_settings_are_the_analysis_parameters_the_bids_are_scored_with(page_layout):
+    from callbacks.context import view_options
+    from geo.params import AnalysisParams
+    state = page_layout.parse_bids_view({"weights": "age_imd", "d0": "2000", "k": "3", "n": "5"}, view_options())
+    assert state.params == AnalysisParams(weights="age_imd", d0=2000.0, k=3, n=5)
+
+
 def test_too_many_bids_for_a_link_keep_the_settings_and_say_so(page_layout):
     from callbacks.context import view_options
     rows = tuple(row(label=f"site {i:04d} {i * 7919 % 10007}", easting=str(500000 + i * 37),

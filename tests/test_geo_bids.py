@@ -10,15 +10,18 @@ and LSOA 6 is the next lowest, so the baseline bottom quintile (access <= the
 {9, 6}: need 1,000 + 1,000. Population is all aged 15-44, so need = residents.
 The same supply in five years makes {9, 6} persistent (4 of 5).
 """
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from data.bid_intake import BidFileError, bids_from_csv
 from geo.access import PER, decay_matrix, e2sfca, gaussian_weight
 from geo.bids import (
     DEFAULT_OBJECTIVE,
+    BidScenarios,
     PracticeChanges,
+    ScenarioSummary,
     bid_baseline,
     evaluate,
     parse_changes,
@@ -222,23 +225,27 @@ def test_persistence_unavailable_is_said_not_hidden(provision):
     assert pd.isna(scenario.bids.loc[0, "persistent_reached"])
 
 
-# ------------------------------------------------------------------ bids files (no data needed)
+def test_the_summary_is_typed_read_only_and_adds_up(base):
+    summary = evaluate(bids(at_lsoa(9, "gap", 1.0, cost=2_000_000), at_lsoa(3, "busy", 1.0)), base).summary
+    assert isinstance(summary, ScenarioSummary) and summary.params == base.params and summary.fy == "FY2022/23"
+    assert len(summary.combined_gainers_by_imd) == 10
+    assert sum(summary.combined_gainers_by_imd) == pytest.approx(summary.combined_gainers_need)
+    assert np.isnan(summary.cost_total)  # "busy" gives no cost, so the scenario has no total cost
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summary.bids_valid = 3
 
-def test_a_small_csv_reads_as_text_cells():
-    frame = bids_from_csv("label,postcode,added_gp_fte\nA,E1 6AN,3\n".encode("utf-8-sig"), "bids.csv")
-    assert frame.to_dict("records") == [{"label": "A", "postcode": "E1 6AN", "added_gp_fte": "3"}]
 
-
-@pytest.mark.parametrize("content, name, message", [
-    (b"label,postcode,added_gp_fte\nA,E1 6AN,3\n", "bids.xlsx", "bids.xlsx is not a CSV file: upload a .csv"),
-    (b"label,postcode,added_gp_fte\n" + b"A,E1 6AN,3\n" * 200_000, "big.csv", "big.csv is 2.1 MB; bid files are "
-                                                                              "limited to 2 MB"),
-    (b"PK\x03\x04\x00\x00binary", "sheet.csv", "sheet.csv is not a text CSV file (it looks binary)"),
-    (b"", "empty.csv", "empty.csv is empty: expected a header row and one row per bid"),
-    (b"label,postcode,added_gp_fte\n", "header.csv", "header.csv has a header but no bid rows"),
-    (b'label,postcode\n"A,E1 6AN\n', "quote.csv", "quote.csv could not be read as CSV: Error tokenizing data"),
-], ids=["not-csv", "over-2-MB", "binary", "empty", "header-only", "broken-quote"])
-def test_unreadable_bids_files_get_one_clear_line(content, name, message):
-    with pytest.raises(BidFileError) as error:
-        bids_from_csv(content, name)
-    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+def test_scenarios_are_memoised_by_rows_and_parameters(provision):
+    scenarios = BidScenarios(provision)
+    params = AnalysisParams(d0=D0)
+    row = {"label": "gap", "easting": str(centroid_x(9)), "northing": str(Y), "added_gp_fte": "1"}
+    first, problems = scenarios.scenario([row], YEAR, params, DEFAULT_OBJECTIVE, "", "NOPE>P1")
+    again, _ = scenarios.scenario([dict(row)], YEAR, AnalysisParams(d0=D0), DEFAULT_OBJECTIVE, "", "NOPE>P1")
+    assert again is first and first.bids.loc[0, "status"] == "ok"
+    assert problems == ("merge NOPE>P1: NOPE not an open GP practice with a location in FY2022/23",)
+    assert scenarios.baseline(YEAR, params) is first.base
+    wider, _ = scenarios.scenario([row], YEAR, params.with_(d0=2 * D0), DEFAULT_OBJECTIVE, "", "")
+    assert wider.base is not first.base and wider.base.params.d0 == 2 * D0
+    scenarios.clear_scenarios()
+    fresh, _ = scenarios.scenario([row], YEAR, params, DEFAULT_OBJECTIVE, "", "NOPE>P1")
+    assert fresh is not first and fresh.base is first.base  # baselines outlive the scenarios

@@ -14,7 +14,15 @@ One module per job, in the order they depend on each other:
 
 Reading a bids file (name, size, encoding, CSV) is `data.bid_intake`'s job: geo/ never reads files.
 """
-from geo.bids.baseline import NO_CHANGES, BidBaseline, PracticeChanges, bid_baseline, parse_changes
+from geo.bids.baseline import (
+    BID_LEVEL,
+    BID_MEASURE,
+    NO_CHANGES,
+    BidBaseline,
+    PracticeChanges,
+    bid_baseline,
+    parse_changes,
+)
 from geo.bids.objectives import DEFAULT_OBJECTIVE, OBJECTIVES, Objective, check_objective
 from geo.bids.report import EXPORT_COLUMNS, ScenarioSummary, ranked_table, summary_line
 from geo.bids.scenario import Scenario, evaluate
@@ -22,7 +30,7 @@ from geo.bids.service import BidScenarios
 from geo.bids.sites import MAX_SITE_FTE, read_bids
 
 __all__ = [
-    "DEFAULT_OBJECTIVE", "EXPORT_COLUMNS", "MAX_SITE_FTE", "NO_CHANGES", "OBJECTIVES", "BidBaseline", "BidScenarios",
-    "Objective", "PracticeChanges", "Scenario", "ScenarioSummary", "bid_baseline", "check_objective", "evaluate",
-    "parse_changes", "ranked_table", "read_bids", "summary_line",
+    "BID_LEVEL", "BID_MEASURE", "DEFAULT_OBJECTIVE", "EXPORT_COLUMNS", "MAX_SITE_FTE", "NO_CHANGES", "OBJECTIVES",
+    "BidBaseline", "BidScenarios", "Objective", "PracticeChanges", "Scenario", "ScenarioSummary", "bid_baseline",
+    "check_objective", "evaluate", "parse_changes", "ranked_table", "read_bids", "summary_line",
 ]

@@ -32,7 +32,7 @@ from geo.measures import MEASURES, Provision
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.persistence import classify_persistence, poor_threshold
 
-ACCESS = "e2sfca"  # the measure bids change: E2SFCA access, per LSOA
+BID_MEASURE, BID_LEVEL = "e2sfca", "lsoa11"  # bids change E2SFCA access, scored per LSOA
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +69,7 @@ class BidBaseline:
 
 def bid_baseline(provision: Provision, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> BidBaseline:
     """Baseline E2SFCA, the fixed quintile cut and the persistent-poor LSOAs for one year and parameter set."""
-    year = provision.check_year(ACCESS, year)
+    year = provision.check_year(BID_MEASURE, year)
     weights, d0 = params.catchment
     atlas = provision.atlas
     boroughs = atlas.areas["borough"]
@@ -84,10 +84,10 @@ def bid_baseline(provision: Provision, year: int, params: AnalysisParams = DEFAU
         year=year, params=params, lsoa_codes=provision.lsoa_codes, lsoa_xy=provision.lsoa_xy,
         need=provision.need_population(year, weights),
         imd_decile=provision.imd_decile.reindex(provision.lsoa_codes).fillna(0).to_numpy(dtype=int),
-        access=result.access, cut=float(poor_threshold(result.access, params.cut, MEASURES[ACCESS].poor)),
+        access=result.access, cut=float(poor_threshold(result.access, params.cut, MEASURES[BID_MEASURE].poor)),
         persistent=persistent, persistence_note=note, practices=practices, decay=provision.decay(year, d0).tocsc(),
         demand_in_reach=result.demand_in_reach, boroughs=boroughs[["area_code", "area_name", "geometry"]],
-        postcodes=atlas.postcodes, practice_register=register, basis=provision.basis(ACCESS, year, weights, d0))
+        postcodes=atlas.postcodes, practice_register=register, basis=provision.basis(BID_MEASURE, year, weights, d0))
 
 
 def _persistent_lsoas(provision: Provision, year: int, params: AnalysisParams):
@@ -97,9 +97,9 @@ def _persistent_lsoas(provision: Provision, year: int, params: AnalysisParams):
     data up to `year`: "no persistent LSOA reached" must never stand in for "unknown".
     """
     k, n = params.k, params.n
-    values = provision.series(ACCESS, "lsoa11", *params.catchment)[["area_code", "year", "value"]]
+    values = provision.series(BID_MEASURE, BID_LEVEL, *params.catchment)[["area_code", "year", "value"]]
     try:
-        classes = classify_persistence(values, k=k, n=n, cut=params.cut, poor=MEASURES[ACCESS].poor, end_year=year)
+        classes = classify_persistence(values, k=k, n=n, cut=params.cut, poor=MEASURES[BID_MEASURE].poor, end_year=year)
     except ValueError as exc:
         return None, f"persistent-poor LSOAs not available: {exc}"
     years = int(classes["years_with_data"].max())

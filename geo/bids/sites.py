@@ -75,11 +75,11 @@ def read_bids(raw: pd.DataFrame, base: BidBaseline, changes: PracticeChanges = N
     open located GP practice that year, or closed/merged away in the scenario;
     label used by an earlier row (case-insensitive); rows beyond MAX_BIDS.
     """
-    frame = normalised_columns(raw)
     text = text_cells(raw)
-    index = frame.index
+    fte_column_given = "added_gp_fte" in normalised_columns(raw)
+    index = text.index
     reasons = _Reasons(index)
-    row = pd.Series(np.arange(1, len(frame) + 1), index=index)
+    row = pd.Series(np.arange(1, len(text) + 1), index=index)
 
     label = text["label"].str.slice(0, MAX_LABEL_CHARS)
     label = label.where(label != "", "bid " + row.astype(str))
@@ -87,11 +87,11 @@ def read_bids(raw: pd.DataFrame, base: BidBaseline, changes: PracticeChanges = N
     first_row = row.groupby(key).transform("min")
     reasons.add(first_row < row, "duplicated label (first used on row " + first_row.astype(str) + ")")
 
-    if "added_gp_fte" not in frame:
+    if not fte_column_given:
         reasons.add(pd.Series(True, index=index), "missing column added_gp_fte")
     fte, bad_fte = _numbers(text["added_gp_fte"])
     reasons.add(bad_fte, "non-numeric added_gp_fte '" + text["added_gp_fte"] + "'")
-    reasons.add(("added_gp_fte" in frame) & (text["added_gp_fte"] == ""), "added_gp_fte is blank")
+    reasons.add(fte_column_given & (text["added_gp_fte"] == ""), "added_gp_fte is blank")
     reasons.add(fte <= 0, "added_gp_fte must be more than 0 (got " + text["added_gp_fte"] + ")")
     cost, bad_cost = _numbers(text["cost"], strip=r"[£,\s]")
     reasons.add(bad_cost, "non-numeric cost '" + text["cost"] + "'")

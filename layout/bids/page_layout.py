@@ -8,7 +8,7 @@ from dash import dcc, html
 from callbacks.context import geometry_urls, named_layer, provision, view_options
 from data.bid_intake import COLUMNS_HELP, MAX_FILE_SIZE_TEXT
 from data.years import fy_label
-from geo.bids import MAX_SITE_FTE, OBJECTIVES
+from geo.bids import BID_LEVEL, BID_MEASURE, MAX_SITE_FTE, OBJECTIVES
 from layout.bids.map import MAP_CONFIG, MODES, map_figure
 from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
@@ -59,7 +59,7 @@ def _upload_card() -> dbc.Card:
 
 def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
     view = state.view
-    years = options.years[("e2sfca", "lsoa11")]
+    years = options.years[(BID_MEASURE, BID_LEVEL)]
     lo, hi = options.d0_range
     return dbc.Card(dbc.CardBody([
         html.H6("Scenario", className="card-title"),

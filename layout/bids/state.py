@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode
 
 from data.bid_intake import INPUT_COLUMNS, MAX_BIDS
-from geo.bids import DEFAULT_OBJECTIVE, OBJECTIVES
+from geo.bids import BID_LEVEL, BID_MEASURE, DEFAULT_OBJECTIVE, OBJECTIVES
 from geo.params import AnalysisParams
 from layout.view import View, ViewOptions, parse_view
 
@@ -104,7 +104,7 @@ def parse_bids_view(params: Mapping[str, str], options: ViewOptions) -> BidsView
     """URL query of the Bids page -> a valid BidsView with notices for anything ignored (never raises)."""
     shared = {key: value for key, value in params.items() if key in ("year", "weights", "d0", "k", "n", "embed",
                                                                       "print")}
-    view = parse_view({**shared, "measure": "e2sfca", "level": "lsoa11"}, options)
+    view = parse_view({**shared, "measure": BID_MEASURE, "level": BID_LEVEL}, options)
     found = list(view.notices)
     bids, why = decode_bids(params.get("bids", ""))
     if why:
