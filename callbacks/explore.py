@@ -7,7 +7,14 @@ from dash.exceptions import PreventUpdate
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
-from layout.explore_map import LEGEND_SELECTED, layer_properties, map_outputs, map_values_for_view, values_csv
+from layout.explore_map import (
+    LEGEND_SELECTED,
+    export_stem,
+    layer_properties,
+    map_outputs,
+    map_values_for_view,
+    values_csv,
+)
 from layout.explore_panel import panel_for, serving_csv
 from layout.explore_select import search_options, selection_change
 from layout.geometry import layer_geojson
@@ -58,7 +65,7 @@ def sync_url(services: AtlasServices, selection, relayout, controls, base):
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
     view = current_view(services, base, controls, **(selection or {}))
     content, layer, _ = map_values_for_view(services, view)
-    stem = f"gp-atlas_{view.measure}_{view.level}_{view.year}"
+    stem = export_stem(view)
     if ctx.triggered_id == "explore-download-geojson":
         return dcc.send_string(layer_geojson(layer, layer_properties(view, content)), f"{stem}.geojson")
     return dcc.send_string(values_csv(view, content), f"{stem}.csv")

@@ -53,8 +53,9 @@ class MapContent:
     notes: tuple[str, ...]
 
 
-def image_filename(view: View) -> str:
-    """'gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600' : what the PNG shows, in its name."""
+def export_stem(view: View) -> str:
+    """'gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600': what a view's exports (PNG, CSV, GeoJSON, briefing) show,
+    in their file names, the same for every format."""
     fy, params = fy_label(view.year).replace("/", "-"), view.params
     return f"gp-atlas_{view.measure}_{view.level}_{fy}_{params.weights}_d0-{params.d0:g}"
 
@@ -100,7 +101,7 @@ def map_content(services: AtlasServices, view: View, layer: WebLayer, urls: dict
                 "poor_cluster": clusters[POOR_CLUSTER], "good_cluster": clusters[GOOD_CLUSTER],
                 "selected": selected_outline(services, view)}
     unit = wrap(spec.unit, 28, " ")
-    image = {"options": {**MAP_CONFIG["toImageButtonOptions"], "filename": image_filename(view)},
+    image = {"options": {**MAP_CONFIG["toImageButtonOptions"], "filename": export_stem(view)},
              "slot": SLOT["choropleth"], "trace": image_trace(classing, f"<b>{spec.label}</b><br><sub>{unit}</sub>")}
     paint = paint_update(classing, values, table["rank"], spec.decimals, spec.unit, urls, outlines, view.level, image)
     legend = map_legend(classing, spec.label, spec.unit, [name for name in ("pcn", "persistent", "poor_cluster",

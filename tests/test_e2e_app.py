@@ -237,7 +237,7 @@ def test_the_csv_download_holds_every_area_with_its_basis(tab, app_url):
     with tab.expect_download() as download:
         tab.click("#explore-download-csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert len(rows) == 983 and download.value.suggested_filename == "gp-atlas_e2sfca_msoa11_2025.csv"
+    assert len(rows) == 983 and download.value.suggested_filename == "gp-atlas_e2sfca_msoa11_FY2024-25_age_d0-1600.csv"
     assert rows[0]["basis"].startswith("GP FTE per 10,000") and rows[0]["fy"] == "FY2024/25"
 
 
