@@ -42,8 +42,8 @@ EXPECTED_STATUS = {  # label -> status (tests/fixtures/messy_bids.csv)
 
 
 @pytest.fixture(scope="module")
-def base(provision):
-    return bid_baseline(provision, YEAR)
+def base(services):
+    return bid_baseline(services.tables, YEAR)
 
 
 def test_the_fte_bound_is_above_every_london_practice(atlas):

@@ -28,8 +28,9 @@ from geo.bids import (
     ranked_table,
     summary_line,
 )
-from geo.measures import Provision
 from geo.params import AnalysisParams
+from geo.provision import Provision
+from geo.tables import AreaTables
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 
 D0 = 1500.0
@@ -59,8 +60,13 @@ def provision():
 
 
 @pytest.fixture(scope="module")
-def base(provision):
-    return bid_baseline(provision, YEAR, AnalysisParams(d0=D0))
+def tables(provision):
+    return AreaTables(provision)
+
+
+@pytest.fixture(scope="module")
+def base(tables):
+    return bid_baseline(tables, YEAR, AnalysisParams(d0=D0))
 
 
 def bids(*rows):
@@ -209,17 +215,17 @@ def test_uplift_of_a_closed_practice_and_site_outside_london_are_refused(base):
     assert status[2].startswith("more than 50 GP FTE at one site (existing + added = 51.0)")
 
 
-def test_bad_parameters_raise_one_clear_error(provision):
+def test_bad_parameters_raise_one_clear_error(tables):
     with pytest.raises(ValueError, match="choose one of 2019, 2020"):
-        bid_baseline(provision, 2030)
-    with pytest.raises(ValueError, match="1 <= k <= n"):
-        bid_baseline(provision, YEAR, AnalysisParams(k=6, n=5))
+        bid_baseline(tables, 2030)
+    with pytest.raises(ValueError, match="k must be a whole number of years between 1 and n = 5"):
+        bid_baseline(tables, YEAR, AnalysisParams(k=6, n=5))
     with pytest.raises(ValueError, match="unknown objective 'best'; choose one of lifted_per_fte"):
-        evaluate(bids(at_lsoa(9, "a", 1.0)), bid_baseline(provision, YEAR, AnalysisParams(d0=D0)), objective="best")
+        evaluate(bids(at_lsoa(9, "a", 1.0)), bid_baseline(tables, YEAR, AnalysisParams(d0=D0)), objective="best")
 
 
-def test_persistence_unavailable_is_said_not_hidden(provision):
-    early = bid_baseline(provision, 2020, AnalysisParams(d0=D0))
+def test_persistence_unavailable_is_said_not_hidden(tables):
+    early = bid_baseline(tables, 2020, AnalysisParams(d0=D0))
     assert early.persistent is None and "only 2 year(s) of E2SFCA data up to FY2019/20" in early.persistence_note
     scenario = evaluate(bids(at_lsoa(9, "gap", 1.0)), early)
     assert pd.isna(scenario.bids.loc[0, "persistent_reached"])
@@ -235,8 +241,8 @@ def test_the_summary_is_typed_read_only_and_adds_up(base):
         summary.bids_valid = 3
 
 
-def test_scenarios_are_memoised_by_rows_and_parameters(provision):
-    scenarios = BidScenarios(provision)
+def test_scenarios_are_memoised_by_rows_and_parameters(tables):
+    scenarios = BidScenarios(tables)
     params = AnalysisParams(d0=D0)
     row = {"label": "gap", "easting": str(centroid_x(9)), "northing": str(Y), "added_gp_fte": "1"}
     first, problems = scenarios.scenario([row], YEAR, params, DEFAULT_OBJECTIVE, "", "NOPE>P1")

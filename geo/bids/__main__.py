@@ -22,9 +22,10 @@ from geo.bids.baseline import bid_baseline, parse_changes
 from geo.bids.objectives import DEFAULT_OBJECTIVE, OBJECTIVES
 from geo.bids.report import ranked_table, summary_line
 from geo.bids.scenario import evaluate
-from geo.measures import Provision
 from geo.need import WEIGHTINGS
 from geo.params import D0_RANGE, DEFAULT_PARAMS, AnalysisParams, check_d0
+from geo.provision import Provision
+from geo.tables import AreaTables
 
 PROG = "geo.bids"
 
@@ -70,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     except BidFileError as exc:
         return _fail(str(exc))
     try:
-        model = Provision(load_atlas())  # from the cache, building it first when missing or stale
+        tables = AreaTables(Provision(load_atlas()))  # from the cache, building it first when missing or stale
         year = int(args.year) if args.year.strip().lstrip("-").isdigit() else args.year
         params = AnalysisParams(weights=args.weights, d0=args.d0, k=args.k, n=args.n)
-        base = bid_baseline(model, year, params)
+        base = bid_baseline(tables, year, params)
     except (DataFileError, ValueError) as exc:
         return _fail(str(exc))
     changes, problems = parse_changes(args.close, args.merge, base)

@@ -13,9 +13,9 @@ The **bottom quintile cut** is the atlas's threshold of "poor"
 scenario of the run so that scores are comparable. An LSOA is in the bottom
 quintile when its access is <= the cut, the same convention as
 `geo.persistence.poor_flags` (ties count as poor), so "bottom quintile" means
-one thing across the atlas. *Persistent* LSOAs are classed by
-`geo.persistence.classify_persistence` for E2SFCA at LSOA level (bottom
-quintile in >= k of the last n years up to the scenario's year).
+one thing across the atlas. *Persistent* LSOAs are the atlas's persistence
+classes for E2SFCA at LSOA level (`AreaTables.persistence`: bottom quintile in
+>= k of the last n years up to the scenario's year).
 """
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from data.config import BNG
+from data.errors import check_crs
 from data.years import fy_label
-from geo.measures import MEASURES, Provision
+from geo.measures import MEASURES
 from geo.params import DEFAULT_PARAMS, AnalysisParams
-from geo.persistence import classify_persistence, poor_threshold
+from geo.persistence import poor_threshold
+from geo.tables import AreaTables
 
 BID_MEASURE, BID_LEVEL = "e2sfca", "lsoa11"  # bids change E2SFCA access, scored per LSOA
 
@@ -67,19 +69,19 @@ class BidBaseline:
         return lookup.reindex(codes.to_numpy()).fillna(-1).to_numpy(dtype=int)
 
 
-def bid_baseline(provision: Provision, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> BidBaseline:
+def bid_baseline(tables: AreaTables, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> BidBaseline:
     """Baseline E2SFCA, the fixed quintile cut and the persistent-poor LSOAs for one year and parameter set."""
+    provision = tables.provision
     year = provision.check_year(BID_MEASURE, year)
     weights, d0 = params.catchment
     atlas = provision.atlas
-    boroughs = atlas.areas["borough"]
-    assert boroughs.crs == BNG, f"boroughs must be {BNG}"
-    register = atlas.practices.set_index("practice_code")["practice_name"]
+    boroughs = check_crs(atlas.areas["borough"], BNG, "boroughs")
+    register = atlas.practice_names
     points = provision.supply_points(year)
     practices = points[["practice_code", "easting", "northing", "gp_fte"]].assign(
         practice_name=register.reindex(points["practice_code"]).fillna("").to_numpy())
     result = provision.access(year, weights, d0)
-    persistent, note = _persistent_lsoas(provision, year, params)
+    persistent, note = _persistent_lsoas(tables, year, params)
     return BidBaseline(
         year=year, params=params, lsoa_codes=provision.lsoa_codes, lsoa_xy=provision.lsoa_xy,
         need=provision.need_population(year, weights),
@@ -87,26 +89,27 @@ def bid_baseline(provision: Provision, year: int, params: AnalysisParams = DEFAU
         access=result.access, cut=float(poor_threshold(result.access, params.cut, MEASURES[BID_MEASURE].poor)),
         persistent=persistent, persistence_note=note, practices=practices, decay=provision.decay(year, d0).tocsc(),
         demand_in_reach=result.demand_in_reach, boroughs=boroughs[["area_code", "area_name", "geometry"]],
-        postcodes=atlas.postcodes, practice_register=register, basis=provision.basis(BID_MEASURE, year, weights, d0))
+        postcodes=atlas.postcodes, practice_register=register, basis=provision.basis(BID_MEASURE, year, params))
 
 
-def _persistent_lsoas(provision: Provision, year: int, params: AnalysisParams):
+def _persistent_lsoas(tables: AreaTables, year: int, params: AnalysisParams):
     """Boolean per LSOA: persistent-poor E2SFCA access (k of the last n years up to `year`), and a note.
 
+    The classes are the atlas's own (`AreaTables.persistence`, memoised: the Explore map shows the same).
     None (not all-False) when no LSOA can qualify because fewer than k years have
     data up to `year`: "no persistent LSOA reached" must never stand in for "unknown".
     """
     k, n = params.k, params.n
-    values = provision.series(BID_MEASURE, BID_LEVEL, *params.catchment)[["area_code", "year", "value"]]
     try:
-        classes = classify_persistence(values, k=k, n=n, cut=params.cut, poor=MEASURES[BID_MEASURE].poor, end_year=year)
+        classes = tables.persistence(BID_MEASURE, BID_LEVEL, year, params)
     except ValueError as exc:
         return None, f"persistent-poor LSOAs not available: {exc}"
     years = int(classes["years_with_data"].max())
     if years < k:
         return None, (f"persistent-poor LSOAs not available: only {years} year(s) of E2SFCA data up to "
                       f"{fy_label(year)}, and persistence needs k = {k}")
-    persistent = classes.set_index("area_code")["persistence_class"].reindex(provision.lsoa_codes) == "persistent"
+    lsoa_codes = tables.provision.lsoa_codes
+    persistent = classes.set_index("area_code")["persistence_class"].reindex(lsoa_codes) == "persistent"
     window = f"{int(classes['window_start'].iloc[0])}-{int(classes['window_end'].iloc[0])}"
     return persistent.to_numpy(), f"persistent = bottom quintile of E2SFCA access in >= {k} of {n} years ({window})"
 

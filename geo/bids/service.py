@@ -15,22 +15,22 @@ import pandas as pd
 from data.bid_intake import INPUT_COLUMNS
 from geo.bids.baseline import BidBaseline, bid_baseline, parse_changes
 from geo.bids.scenario import Scenario, evaluate
-from geo.measures import Provision
 from geo.memo import Memo
 from geo.params import AnalysisParams
+from geo.tables import AreaTables
 
 
 class BidScenarios:
     """Baselines keyed by (year, params); scenarios by their bid rows (text cells keyed by INPUT_COLUMNS),
     year, params, objective, closures and merges."""
 
-    def __init__(self, provision: Provision, max_baselines: int = 8, max_scenarios: int = 32):
-        self.provision = provision
+    def __init__(self, tables: AreaTables, max_baselines: int = 8, max_scenarios: int = 32):
+        self.tables = tables
         self._baselines = Memo(max_baselines)
         self._scenarios = Memo(max_scenarios)
 
     def baseline(self, year: int, params: AnalysisParams) -> BidBaseline:
-        return self._baselines.get((year, params), lambda: bid_baseline(self.provision, year, params))
+        return self._baselines.get((year, params), lambda: bid_baseline(self.tables, year, params))
 
     def scenario(self, rows: Iterable[Mapping[str, str]], year: int, params: AnalysisParams, objective: str,
                  close: str, merge: str) -> tuple[Scenario, tuple[str, ...]]:

@@ -5,7 +5,8 @@
 * `report`: the summary cards, the ranked table and CSV, the one-page summary of a bid;
 * `page_layout`: the controls and the page, for the normal, embedded and printed views.
 
-The page registry (layout/pages.py) names this package: `page` builds the page from its URL.
+The page registry (layout/pages.py) names this package: `page(services, **url_params)` builds the page from
+its URL.
 """
 from layout.bids.map import SLOT
 from layout.bids.page_layout import page

@@ -14,18 +14,15 @@ from geo.params import DEFAULT_PARAMS
 from geo.search import to_lonlat
 from layout.charts import FONT
 from layout.classes import class_bounds, classify
-from layout.mapfig import LONDON_CENTRE, LONDON_ZOOM, basemap_style
+from layout.mapfig import LONDON_CENTRE, LONDON_ZOOM, TRANSPARENT, basemap_style, map_config
 
 MODES = {"before": "Before", "after": "After", "delta": "Change"}
 SLOTS = ("access", "lifted", "practices", "sites", "pending")
 SLOT = {name: i for i, name in enumerate(SLOTS)}
-TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 UNDER_POINTS = "water-anchor"  # plotly's base-style anchor: area layers go here, point layers above
 GAIN_SCALE = [[0, "rgba(0,0,0,0)"], [1e-9, "#e5f5e0"], [0.5, "#74c476"], [1, "#00441b"]]  # no change: not drawn
 DEFAULT_CATCHMENT_ZOOM = 12.6  # the small gain map shows the default d0 around a site; one zoom out per doubling
-MAP_CONFIG = {"displaylogo": False, "scrollZoom": True, "responsive": True,
-              "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-              "toImageButtonOptions": {"format": "png", "filename": "gp-atlas_bids", "scale": 2}}
+MAP_CONFIG = map_config("gp-atlas_bids")
 
 
 def _lonlat(frame: pd.DataFrame) -> tuple[list, list]:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from callbacks.context import geometry_urls, named_layer, provision, view_options
 from data.bid_intake import COLUMNS_HELP, MAX_FILE_SIZE_TEXT
 from data.years import fy_label
 from geo.bids import BID_LEVEL, BID_MEASURE, MAX_SITE_FTE, OBJECTIVES
+from geo.params import D0_RANGE
 from layout.bids.map import MAP_CONFIG, MODES, map_figure
 from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
 from layout.components import WEIGHT_LABELS, notices
+from layout.services import AtlasServices
 from layout.tables import grid
 from layout.view import ViewOptions
 
@@ -58,9 +59,9 @@ def _upload_card() -> dbc.Card:
 
 
 def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
-    view = state.view
+    view, params = state.view, state.params
     years = options.years[(BID_MEASURE, BID_LEVEL)]
-    lo, hi = options.d0_range
+    lo, hi = D0_RANGE
     return dbc.Card(dbc.CardBody([
         html.H6("Scenario", className="card-title"),
         _field("Year (NHS financial year)", dcc.Dropdown(
@@ -69,15 +70,15 @@ def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
         _field("Rank bids by", dcc.Dropdown(id="bids-objective", value=state.objective, clearable=False,
                                             searchable=False, options=objective_options())),
         _field("Need weighting", dbc.RadioItems(
-            id="bids-weights", value=view.weights, class_name="small",
+            id="bids-weights", value=params.weights, class_name="small",
             options=[{"label": WEIGHT_LABELS.get(key, key), "value": key} for key in options.weightings])),
         _field("Catchment d0 (metres, straight line)", dbc.Input(
-            id="bids-d0", type="number", min=lo, max=hi, step=100, value=view.d0, debounce=True, size="sm")),
+            id="bids-d0", type="number", min=lo, max=hi, step=100, value=params.d0, debounce=True, size="sm")),
         dbc.Label("Persistent = bottom quintile in", class_name="small fw-semibold mb-1"),
-        dbc.InputGroup([dbc.Input(id="bids-k", type="number", min=1, max=len(years), step=1, value=view.k,
+        dbc.InputGroup([dbc.Input(id="bids-k", type="number", min=1, max=len(years), step=1, value=params.k,
                                   debounce=True, html_size=2),
                         dbc.InputGroupText("of the last"),
-                        dbc.Input(id="bids-n", type="number", min=1, max=len(years), step=1, value=view.n,
+                        dbc.Input(id="bids-n", type="number", min=1, max=len(years), step=1, value=params.n,
                                   debounce=True, html_size=2),
                         dbc.InputGroupText("years")], size="sm", class_name="mb-2"),
         _field("Close practices", dbc.Input(id="bids-close", value=state.close, placeholder="e.g. F84001, F84002",
@@ -88,14 +89,14 @@ def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
     ]), class_name="controls-card shadow-sm mb-2")
 
 
-def page(**url_params) -> html.Div:
-    """The Bids page from its URL (see the module docstring for the parameters)."""
-    options = view_options()
+def page(services: AtlasServices, **url_params) -> html.Div:
+    """The Bids page from its URL (the parameters are listed in layout/bids/state.py)."""
+    options = services.view_options
     state = parse_bids_view(url_params, options)
     query, too_long = bids_query(state)
-    urls = geometry_urls("lsoa11", state.view.year)
-    codes = named_layer("lsoa11").codes
-    names = provision().lsoa.set_index("area_code")["area_name"].reindex(list(codes)).fillna("").tolist()
+    urls = services.layers.urls(BID_LEVEL, state.view.year)
+    codes = services.layers.named(BID_LEVEL).codes
+    names = services.provision.lsoa.set_index("area_code")["area_name"].reindex(list(codes)).fillna("").tolist()
     stores = [dcc.Store(id="bids-store", data=list(state.bids)), dcc.Store(id="bids-base", data=query),
               dcc.Store(id="bids-focus", data=state.focus), dcc.Store(id="bids-click"),
               dcc.Download(id="bids-download")]

@@ -7,12 +7,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from data.licences import SHORT_ATTRIBUTION
 from geo.bids import Scenario, ranked_table
 from layout.bids.map import gain_figure
 from layout.bids.state import with_param
 from layout.charts import FONT
 from layout.components import WEIGHT_LABELS, fmt
-from layout.mapfig import ATTRIBUTION
 from layout.tables import number_column, safe_csv
 
 
@@ -146,7 +146,7 @@ def bid_summary(scenario: Scenario, row: int | None, query: str, lsoa_url: str) 
         ], class_name="g-2"),
         dcc.Graph(figure=imd_figure(bid), config={"displayModeBar": False}),
         html.P([html.Strong("Method. "), definitions_text(scenario)], className="basis-footnote"),
-        html.P([html.Strong("Basis. "), s.basis, ". ", ATTRIBUTION], className="basis-footnote"),
+        html.P([html.Strong("Basis. "), s.basis, ". ", SHORT_ATTRIBUTION], className="basis-footnote"),
     ], className="bid-summary", id="bids-summary-page")
 
 

@@ -53,8 +53,7 @@ class BidsView:
     @property
     def params(self) -> AnalysisParams:
         """The analysis parameters the scenario is scored with (the Bids page offers no cut: the default's)."""
-        view = self.view
-        return AnalysisParams(weights=view.weights, d0=view.d0, k=view.k, n=view.n, cut=view.cut)
+        return self.view.params
 
 
 def clean_row(row: Mapping) -> dict:
@@ -137,9 +136,9 @@ def state_from_controls(base_query: str | None, rows, focus, controls: Mapping, 
 def bids_query(state: BidsView, **changes) -> tuple[str, str | None]:
     """'?year=...&bids=...' for a state, and a notice when the bids are too many to travel in a link."""
     state = replace(state, **changes) if changes else state
-    view = state.view
-    params = {"year": view.year, "weights": view.weights, "d0": f"{view.d0:g}", "k": view.k, "n": view.n,
-              "objective": state.objective}
+    view, analysis = state.view, state.params
+    params = {"year": view.year, "weights": analysis.weights, "d0": f"{analysis.d0:g}", "k": analysis.k,
+              "n": analysis.n, "objective": state.objective}
     for name in ("close", "merge"):
         if getattr(state, name):
             params[name] = getattr(state, name)
