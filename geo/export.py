@@ -3,6 +3,9 @@
     python -m geo.export --level LEVEL --measure MEASURE --year YEAR [--weights age|age_imd|none]
         [--d0 METRES] [--k K --n N] [--cut CUT] [--hotspots] --format csv|geojson --out PATH|-
 
+MEASURE ``agreement`` writes the method-agreement table instead (geo/agreement_tables.py), and
+``--measure agreement --correlations`` the Spearman matrix between the measures (CSV).
+
 `area_table` is the pure core (also used by the app for downloads); `main` is
 the command line, the only place here that touches files.
 """
@@ -131,12 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int)
     parser.add_argument("--cut", type=float, default=0.2)
     parser.add_argument("--hotspots", action="store_true")
+    parser.add_argument("--correlations", action="store_true")
     parser.add_argument("--format", default="csv")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    from geo.agreement_tables import AGREEMENT, export_table  # it builds on this module
     try:
         check_level(args.level)
-        check_measure(args.measure)
+        if args.measure != AGREEMENT:
+            check_measure(args.measure)
         check_weighting(args.weights)
         if args.format not in ("csv", "geojson"):
             raise ValueError(f"unknown format {args.format!r}; choose one of csv, geojson")
@@ -146,8 +152,11 @@ def main(argv: list[str] | None = None) -> int:
             tables = AreaTables(Provision(load_atlas()))
         except DataFileError as exc:
             raise ValueError(f"data error: {exc}") from exc
-        table = tables.table(args.level, args.measure, args.year, args.weights, args.d0,
-                             args.k, args.n, args.cut, args.hotspots)
+        if args.measure == AGREEMENT or args.correlations:
+            table = export_table(tables, args)
+        else:
+            table = tables.table(args.level, args.measure, args.year, args.weights, args.d0,
+                                 args.k, args.n, args.cut, args.hotspots)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -161,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write(text)
-        print(f"wrote {len(table):,} areas to {args.out}", file=sys.stderr)
+        print(f"wrote {len(table):,} rows to {args.out}", file=sys.stderr)
     return 0
 
 
