@@ -1,9 +1,9 @@
 """Method agreement over the atlas: gathers each measure's values, persistence classes and the E2SFCA inputs
 from the provision model, hands them to the pure rules of geo/agreement.py and assembles the per-area table.
 
-The `_`-prefixed adapters are the only places that call into `AreaTables` / `Provision`, one per need, so a
-change of their signatures is absorbed here. `export_table` is the ``--measure agreement`` branch of
-``python -m geo.export`` (and its ``--correlations`` matrix).
+The adapters (the first block of `AgreementTables`) are the only places that call into `AreaTables` /
+`Provision`, one per need, so a change of their signatures is absorbed there. `export_table` is the
+``--measure agreement`` branch of ``python -m geo.export`` (and its ``--correlations`` matrix).
 """
 from __future__ import annotations
 
@@ -64,14 +64,15 @@ class AgreementTables:
     def _measure_basis(self, measure: str, year: int, params: AnalysisParams) -> str:
         return self.tables.provision.basis(measure, year, params.weights, params.d0)
 
-    def _access_inputs(self, year: int) -> AccessInputs:
+    def access_inputs(self, year: int) -> AccessInputs:
+        """E2SFCA inputs of the year for every stability weighting (public for the bench and tests)."""
         provision = self.tables.provision
         points = provision.supply_points(year)
         return AccessInputs(lsoa_xy=provision.lsoa_xy, supply_xy=points[["easting", "northing"]].to_numpy(float),
                             supply=points["gp_fte"].to_numpy(float),
                             need={w: provision.need_population(year, w) for w in STABILITY_WEIGHTINGS})
 
-    def _area_of_lsoa(self, level: str, year: int) -> np.ndarray:
+    def area_of_lsoa(self, level: str, year: int) -> np.ndarray:
         """Each LSOA's area at the level, in the provision model's LSOA order (PCN: that year's partition)."""
         provision = self.tables.provision
         if level == "pcn":
@@ -80,6 +81,9 @@ class AgreementTables:
 
     def _lsoa_places(self, year: int) -> pd.DataFrame:
         """Borough, ICB and serving PCN (plurality of registered residents, from PCN_FIRST_YEAR) of each LSOA."""
+        return self._cached(("places", year), lambda: self._compute_lsoa_places(year))
+
+    def _compute_lsoa_places(self, year: int) -> pd.DataFrame:
         atlas = self.tables.provision.atlas
         places = atlas.areas["lsoa11"][["area_code", "borough_code", "icb_code"]].copy()
         places.insert(2, "borough_name", places["borough_code"].map(self.tables.area_names("borough")))
@@ -122,7 +126,7 @@ class AgreementTables:
         """E2SFCA stability per area (indexed by area_code); depends on the cut only, not on weights or d0."""
         level, year = self.check(level, year)
         return self._cached(("stability", level, year, params.cut), lambda: stability(
-            self._access_inputs(year), self._area_of_lsoa(level, year), params))
+            self.access_inputs(year), self.area_of_lsoa(level, year), params))
 
     def agreement(self, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
         """Verdicts, methods_poor/available, robust, contested and stability per area."""
