@@ -49,16 +49,16 @@ from scipy.spatial import cKDTree
 
 from geo.access import PER, e2sfca, gaussian_weight
 from geo.measures import MEASURES
+from geo.need import WEIGHTINGS
 from geo.params import AnalysisParams
-from geo.persistence import poor_flags
+from geo.persistence import PERSISTENCE_CLASSES, poor_flags
 
 METHODS = tuple(MEASURES)
 MIN_METHODS = 2
 STABILITY_D0 = (800.0, 1200.0, 1600.0, 2400.0, 3200.0)
-STABILITY_WEIGHTINGS = ("none", "age", "age_imd")
+STABILITY_WEIGHTINGS = tuple(WEIGHTINGS)  # every need weighting the atlas offers
 STABILITY_SETTINGS = tuple(product(STABILITY_D0, STABILITY_WEIGHTINGS))  # (d0, weights), d0 outermost
-PERSISTENT = "persistent"
-NO_HISTORY = "insufficient data"
+PERSISTENT, NO_HISTORY = PERSISTENCE_CLASSES[0], PERSISTENCE_CLASSES[-1]  # "persistent", "insufficient data"
 
 
 def verdict_column(measure: str) -> str:
