@@ -20,14 +20,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import median_seconds, report  # noqa: E402
-from data.loader import load_atlas  # noqa: E402
+from bench.harness import median_seconds, real_services, report  # noqa: E402
 from geo.agreement import STABILITY_SETTINGS, settings_area_access, share_poor, stability  # noqa: E402
 from geo.agreement_tables import AgreementTables  # noqa: E402
-from geo.export import AreaTables  # noqa: E402
-from geo.measures import Provision  # noqa: E402
 from geo.params import DEFAULT_PARAMS  # noqa: E402
 from geo.persistence import poor_flags  # noqa: E402
+from geo.provision import Provision  # noqa: E402
+from geo.tables import AreaTables  # noqa: E402
 
 BUDGET = 0.200
 
@@ -36,7 +35,8 @@ def naive_stability(atlas, level: str, year: int, assignment: pd.Series | None) 
     """15 separate Provision computations (nothing shared), each flagged on its own."""
     poor = []
     for d0, weights in STABILITY_SETTINGS:
-        values = Provision(atlas).area_values("e2sfca", level, year, weights, d0, lsoa_to_area=assignment)
+        params = DEFAULT_PARAMS.with_(weights=weights, d0=d0)
+        values = Provision(atlas).area_values("e2sfca", level, year, params, lsoa_to_area=assignment)
         flags = poor_flags(values[["area_code", "year", "value"]], cut=DEFAULT_PARAMS.cut)
         poor.append(flags.set_index("area_code")["poor"].astype(float))
     return pd.concat(poor, axis=1).mean(axis=1).rename("stability")
@@ -48,8 +48,8 @@ def main() -> None:
     parser.add_argument("--level", default="lsoa11")
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    atlas = load_atlas()
-    tables = AgreementTables(AreaTables(Provision(atlas)))
+    services = real_services()
+    atlas, tables = services.atlas, AgreementTables(services.tables)
     inputs = tables.access_inputs(args.year)
     areas = pd.Series(tables.area_of_lsoa(args.level, args.year))
     assignment = tables.tables.pcn_assignment(args.year) if args.level == "pcn" else None

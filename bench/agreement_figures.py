@@ -17,12 +17,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data.loader import load_atlas  # noqa: E402
+from bench.harness import real_services  # noqa: E402
 from data.years import fy_label  # noqa: E402
 from geo.agreement import METHODS  # noqa: E402
 from geo.agreement_tables import AgreementTables  # noqa: E402
-from geo.export import AreaTables  # noqa: E402
-from geo.measures import MEASURES, Provision  # noqa: E402
+from geo.measures import MEASURES  # noqa: E402
 from geo.params import DEFAULT_PARAMS  # noqa: E402
 
 D0_FROM, D0_TO = 1200.0, 2400.0
@@ -80,7 +79,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, nargs="+", default=[2025, 2023])
     parser.add_argument("--top", type=int, default=5)
     args = parser.parse_args()
-    agreement = AgreementTables(AreaTables(Provision(load_atlas())))
+    agreement = AgreementTables(real_services().tables)
     for year in args.years:
         year_figures(agreement, year, args.top)
 

@@ -1,7 +1,7 @@
 """Build the tidy model from the raw bundle: `python -m data.build [--force]`.
 
 Reads every input, validates and joins it, writes the cache atomically and
-prints the data-quality report. The tidy model (DESIGN.md section 3):
+prints the data-quality report. The tidy model (docs/ARCHITECTURE.md, "The tidy model"):
 
 practices      GeoDataFrame, EPSG:27700, one row per London practice code
                (latest register record and latest location; is_gp = setting 4)

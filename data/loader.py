@@ -1,7 +1,6 @@
 """`load_atlas()`: the one entry point the app and the analytics use to get data."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from data import cache
@@ -18,8 +17,3 @@ def load_atlas(root: Path | None = None, target: Path | None = None) -> AtlasDat
         cache.write(build_model(root), root, target)
     return cache.read(target)
 
-
-@lru_cache(maxsize=1)
-def shared_atlas() -> AtlasData:
-    """Process-wide read-only model (each gunicorn worker loads it once)."""
-    return load_atlas()

@@ -29,10 +29,11 @@ from geo.agreement import (
     verdict_column,
 )
 from geo.catchments import lsoa_pcn_assignment
-from geo.export import LEVELS, AreaTables, check_level
-from geo.measures import LEVEL_CODE_COLUMN, MEASURES
+from geo.levels import LEVEL_CODE_COLUMN, LEVELS, check_level
+from geo.measures import MEASURES
 from geo.memo import Memo
 from geo.params import DEFAULT_PARAMS, AnalysisParams
+from geo.tables import AreaTables
 
 AGREEMENT = "agreement"
 
@@ -53,16 +54,15 @@ class AgreementTables:
         return self.tables.years(measure, level)
 
     def _measure_values(self, measure: str, level: str, year: int, params: AnalysisParams) -> pd.Series:
-        frame = self.tables.values(measure, level, year, params.weights, params.d0)
+        frame = self.tables.values(measure, level, year, params)
         return frame.set_index("area_code")["value"]
 
     def _persistence_classes(self, measure: str, level: str, year: int, params: AnalysisParams) -> pd.Series:
-        frame = self.tables.persistence(measure, level, year, params.weights, params.d0, params.k, params.n,
-                                        params.cut)
+        frame = self.tables.persistence(measure, level, year, params)
         return frame.set_index("area_code")["persistence_class"]
 
     def _measure_basis(self, measure: str, year: int, params: AnalysisParams) -> str:
-        return self.tables.provision.basis(measure, year, params.weights, params.d0)
+        return self.tables.provision.basis(measure, year, params)
 
     def access_inputs(self, year: int) -> AccessInputs:
         """E2SFCA inputs of the year for every stability weighting (public for the bench and tests)."""
@@ -201,7 +201,7 @@ def correlation_table(agreement: AgreementTables, level: str, year: int, params:
     return matrix
 
 
-def export_table(tables: AreaTables, args: argparse.Namespace) -> pd.DataFrame:
+def export_table(tables: AreaTables, args: argparse.Namespace, params: AnalysisParams) -> pd.DataFrame:
     """The ``geo.export`` table for ``--measure agreement`` (or its ``--correlations`` matrix); ValueError on
     a bad combination of arguments, with the valid choices."""
     if args.measure != AGREEMENT:
@@ -210,8 +210,6 @@ def export_table(tables: AreaTables, args: argparse.Namespace) -> pd.DataFrame:
         raise ValueError(f"--hotspots applies to a single measure, not to --measure {AGREEMENT}")
     if args.correlations and args.format != "csv":
         raise ValueError("--correlations writes a matrix, not map features; use --format csv")
-    given = {"weights": args.weights, "d0": args.d0, "k": args.k, "n": args.n, "cut": args.cut}
-    params = DEFAULT_PARAMS.with_(**{name: value for name, value in given.items() if value is not None})
     agreement = AgreementTables(tables)
     if args.correlations:
         return correlation_table(agreement, args.level, args.year, params)

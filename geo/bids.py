@@ -84,12 +84,11 @@ from data.config import BNG, WGS84
 from data.postcodes import display_postcode, lookup_postcodes
 from data.readers import normalise_postcode
 from data.years import fy_label
-from geo.access import DEFAULT_D0, PER, check_d0, decay_matrix
-from geo.measures import Provision
-from geo.need import check_weighting
-from geo.persistence import classify_persistence
+from geo.access import PER, decay_matrix
+from geo.memo import Memo
+from geo.params import DEFAULT_PARAMS, AnalysisParams
+from geo.tables import AreaTables
 
-QUINTILE = 0.2
 # Upper bound on the GP FTE one site may end up with (a new site's added FTE, or an uplifted practice's
 # existing + added FTE). The largest London practice in the bundle reports 39.3 GP FTE (F85002, FY2021/22;
 # tests/test_bids_real.py keeps this true), so more than 50 at one site is almost surely a unit slip
@@ -98,7 +97,6 @@ MAX_SITE_FTE = 50.0
 MAX_BIDS = 1000  # per run: ~5x the bids London took forward in a year; keeps one upload's memory bounded
 MAX_LABEL_CHARS = 80
 MAX_FILE_BYTES = 2 * 1024 * 1024
-DEFAULT_K, DEFAULT_N = 4, 5
 
 INPUT_COLUMNS = ("label", "postcode", "easting", "northing", "lat", "lon", "added_gp_fte", "cost", "practice_code")
 LOCATION_HELP = "give a postcode, easting and northing, lat and lon, or a practice_code"
@@ -178,14 +176,11 @@ class BidBaseline:
         return lookup.reindex(codes.to_numpy()).fillna(-1).to_numpy(dtype=int)
 
 
-def bid_baseline(provision: Provision, year: int, weights: str = "age", d0: float = DEFAULT_D0,
-                 k: int = DEFAULT_K, n: int = DEFAULT_N) -> BidBaseline:
+def bid_baseline(tables: AreaTables, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> BidBaseline:
     """Baseline E2SFCA, the fixed quintile cut and the persistent-poor LSOAs for one parameter set."""
+    provision = tables.provision
     year = provision.check_year("e2sfca", year)
-    weights, d0 = check_weighting(weights), check_d0(d0)
-    if not (isinstance(k, int) and isinstance(n, int) and 1 <= k <= n):
-        raise ValueError(f"k and n must be whole numbers of years with 1 <= k <= n (default {DEFAULT_K} of "
-                         f"{DEFAULT_N}); got k={k!r}, n={n!r}")
+    weights, d0, k, n = params.weights, params.d0, params.k, params.n
     atlas = provision.atlas
     boroughs = atlas.areas["borough"]
     assert boroughs.crs == BNG, f"boroughs must be {BNG}"
@@ -194,26 +189,26 @@ def bid_baseline(provision: Provision, year: int, weights: str = "age", d0: floa
     practices = points[["practice_code", "easting", "northing", "gp_fte"]].assign(
         practice_name=register.reindex(points["practice_code"]).fillna("").to_numpy())
     result = provision.access(year, weights, d0)
-    persistent, note = _persistent_lsoas(provision, year, weights, d0, k, n)
+    persistent, note = _persistent_lsoas(tables, year, params)
     return BidBaseline(
         year=year, weights=weights, d0=d0, k=k, n=n, lsoa_codes=provision.lsoa_codes, lsoa_xy=provision.lsoa_xy,
         need=provision.need_population(year, weights),
         imd_decile=provision.imd_decile.reindex(provision.lsoa_codes).fillna(0).to_numpy(dtype=int),
-        access=result.access, cut=float(np.quantile(result.access, QUINTILE)), persistent=persistent,
+        access=result.access, cut=float(np.quantile(result.access, params.cut)), persistent=persistent,
         persistence_note=note, practices=practices, decay=provision.decay(year, d0).tocsc(),
         demand_in_reach=result.demand_in_reach, boroughs=boroughs[["area_code", "area_name", "geometry"]],
-        postcodes=atlas.postcodes, practice_register=register, basis=provision.basis("e2sfca", year, weights, d0))
+        postcodes=atlas.postcodes, practice_register=register, basis=provision.basis("e2sfca", year, params))
 
 
-def _persistent_lsoas(provision: Provision, year: int, weights: str, d0: float, k: int, n: int):
+def _persistent_lsoas(tables: AreaTables, year: int, params: AnalysisParams):
     """Boolean per LSOA: persistent-poor E2SFCA access (k of the last n years up to `year`), and a note.
 
     None (not all-False) when no LSOA can qualify because fewer than k years have
     data up to `year`: "no persistent LSOA reached" must never stand in for "unknown".
     """
-    values = provision.series("e2sfca", "lsoa11", weights, d0)[["area_code", "year", "value"]]
+    k, n, provision = params.k, params.n, tables.provision
     try:
-        classes = classify_persistence(values, k=k, n=n, cut=QUINTILE, poor="low", end_year=year)
+        classes = tables.persistence("e2sfca", "lsoa11", year, params)
     except ValueError as exc:
         return None, f"persistent-poor LSOAs not available: {exc}"
     years = int(classes["years_with_data"].max())
@@ -747,3 +742,28 @@ def ranked_table(scenario: Scenario) -> pd.DataFrame:
 if __name__ == "__main__":  # python -m geo.bids: the file-reading shell lives in geo/bids_cli.py
     from geo.bids_cli import main
     raise SystemExit(main())
+
+
+class BidScenarios:
+    """Baselines and scored scenarios for one `AreaTables`, memoised (bounded): the same inputs give the same
+    read-only result to every user."""
+
+    def __init__(self, tables: AreaTables):
+        self.tables = tables
+        self._baselines = Memo(max_entries=8)
+        self._scenarios = Memo(max_entries=32)
+
+    def baseline(self, year: int, params: AnalysisParams) -> BidBaseline:
+        return self._baselines.get((year, params), lambda: bid_baseline(self.tables, year, params))
+
+    def scenario(self, rows: tuple[dict, ...], year: int, params: AnalysisParams, objective: str, close: str,
+                 merge: str) -> tuple[Scenario, tuple[str, ...]]:
+        """The scored scenario of bid rows (text cells keyed by INPUT_COLUMNS) and the dropped changes."""
+        def compute():
+            base = self.baseline(year, params)
+            changes, problems = parse_changes(close, merge, base)
+            raw = pd.DataFrame(list(rows), columns=list(INPUT_COLUMNS))
+            return evaluate(raw, base, changes, objective), tuple(problems)
+        key = (tuple(tuple(row.get(c, "") for c in INPUT_COLUMNS) for row in rows), year, params, objective, close,
+               merge)
+        return self._scenarios.get(key, compute)

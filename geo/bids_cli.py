@@ -16,10 +16,7 @@ from pathlib import Path
 
 from data.errors import DataFileError
 from data.loader import load_atlas
-from geo.access import D0_RANGE, DEFAULT_D0, check_d0
 from geo.bids import (
-    DEFAULT_K,
-    DEFAULT_N,
     DEFAULT_OBJECTIVE,
     OBJECTIVES,
     BidFileError,
@@ -31,8 +28,10 @@ from geo.bids import (
     ranked_table,
     summary_line,
 )
-from geo.measures import Provision
 from geo.need import WEIGHTINGS
+from geo.params import D0_RANGE, DEFAULT_PARAMS, AnalysisParams, check_d0
+from geo.provision import Provision
+from geo.tables import AreaTables
 
 PROG = "geo.bids"
 
@@ -55,13 +54,14 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--bids", required=True, help="CSV: label, postcode | easting,northing | lat,lon, "
                                                      "added_gp_fte [, cost, practice_code]; at most 2 MB")
     build.add_argument("--year", required=True, help="year label (NHS financial year ending 31 March)")
-    build.add_argument("--d0", type=_d0, default=DEFAULT_D0, help=f"catchment in metres (default {DEFAULT_D0:g})")
+    build.add_argument("--d0", type=_d0, default=DEFAULT_PARAMS.d0,
+                       help=f"catchment in metres (default {DEFAULT_PARAMS.d0:g})")
     build.add_argument("--weights", choices=list(WEIGHTINGS), default="age")
     build.add_argument("--objective", choices=list(OBJECTIVES), default=DEFAULT_OBJECTIVE)
     build.add_argument("--close", default="", help="practice codes closed in the scenario, comma-separated")
     build.add_argument("--merge", default="", help="merges FROM>INTO (or FROM:INTO), comma-separated")
-    build.add_argument("--k", type=int, default=DEFAULT_K, help="persistent: bottom quintile in at least k ...")
-    build.add_argument("--n", type=int, default=DEFAULT_N, help="... of the last n years")
+    build.add_argument("--k", type=int, default=DEFAULT_PARAMS.k, help="persistent: bottom quintile in at least k ...")
+    build.add_argument("--n", type=int, default=DEFAULT_PARAMS.n, help="... of the last n years")
     build.add_argument("--out", required=True, help="output CSV path, or - for stdout")
     return build
 
@@ -82,9 +82,10 @@ def main(argv: list[str] | None = None) -> int:
     except BidFileError as exc:
         return _fail(str(exc))
     try:
-        model = Provision(load_atlas())  # from the cache, building it first when missing or stale
+        tables = AreaTables(Provision(load_atlas()))  # from the cache, building it first when missing or stale
         year = int(args.year) if args.year.strip().lstrip("-").isdigit() else args.year
-        base = bid_baseline(model, year, args.weights, args.d0, args.k, args.n)
+        params = AnalysisParams(weights=args.weights, d0=args.d0, k=args.k, n=args.n)
+        base = bid_baseline(tables, year, params)
     except (DataFileError, ValueError) as exc:
         return _fail(str(exc))
     changes, problems = parse_changes(args.close, args.merge, base)

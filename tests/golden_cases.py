@@ -76,7 +76,8 @@ def regenerate() -> None:
     import gzip
     import tempfile
 
-    from callbacks.context import view_options
+    from data.loader import load_atlas
+    from layout.services import AtlasServices
     GOLDEN.mkdir(exist_ok=True)
     for name, (module, args) in EXPORTS.items():
         with tempfile.TemporaryDirectory() as folder:
@@ -86,8 +87,8 @@ def regenerate() -> None:
             (GOLDEN / f"{name}.gz").write_bytes(gzip.compress(out.read_bytes(), mtime=0))
         if module != "geo.export":  # the export's stderr only names the output path
             (GOLDEN / f"{name}.stderr").write_text(stderr)
-    (GOLDEN / "urls.json").write_text(json.dumps(url_round_trips(view_options()), indent=1, ensure_ascii=False)
-                                      + "\n")
+    options = AtlasServices(load_atlas()).view_options
+    (GOLDEN / "urls.json").write_text(json.dumps(url_round_trips(options), indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -29,10 +29,12 @@ from geo.agreement import (
     stability,
 )
 from geo.agreement_tables import AgreementTables
-from geo.export import AreaTables, main
-from geo.measures import MEASURES, Provision
+from geo.export import main
+from geo.measures import MEASURES
 from geo.params import AnalysisParams
 from geo.persistence import poor_flags
+from geo.provision import Provision
+from geo.tables import AreaTables
 
 PARAMS = AnalysisParams()  # cut 0.2
 L = [f"E0100090{i}" for i in range(1, 7)]
@@ -206,8 +208,8 @@ def test_bundle_years_need_two_measures(bundle_agreement):
 # ---------------------------------------------------------------- real London data
 
 @pytest.fixture(scope="module")
-def agreement(provision):
-    return AgreementTables(AreaTables(provision))
+def agreement(services):
+    return AgreementTables(services.tables)
 
 
 @pytest.mark.real_data
@@ -240,7 +242,8 @@ def test_masked_settings_equal_naive_recomputation(agreement, provision, level, 
     assignment = agreement.tables.pcn_assignment(year) if level == "pcn" else None
     naive_poor = []
     for column, (d0, weights) in zip(masked.columns, STABILITY_SETTINGS, strict=True):
-        naive = provision.area_values("e2sfca", level, year, weights, d0, lsoa_to_area=assignment)
+        naive = provision.area_values("e2sfca", level, year, PARAMS.with_(weights=weights, d0=d0),
+                                      lsoa_to_area=assignment)
         naive = naive.set_index("area_code")["value"].reindex(masked.index)
         np.testing.assert_allclose(masked[column], naive, rtol=1e-12, atol=0)
         flags = poor_flags(naive.rename("value").reset_index().assign(year=year), cut=PARAMS.cut)
@@ -325,7 +328,7 @@ def test_cli_agreement_geojson_and_correlations(tmp_path):
     (["--measure", "agreement", "--hotspots"], "--hotspots applies to a single measure"),
     (["--measure", "agreement", "--correlations", "--format", "geojson"], "use --format csv"),
     (["--measure", "e2sfca", "--correlations"], "use it with --measure agreement"),
-    (["--measure", "agreement", "--k", "6"], "1 <= k <= n"),
+    (["--measure", "agreement", "--k", "6"], "choose one of [1, 2, 3, 4, 5]"),
     (["--measure", "agreement", "--cut", "0.6"], "cut must be a fraction"),
 ])
 def test_cli_bad_agreement_arguments_one_line_exit_2(args, message):
