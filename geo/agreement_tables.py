@@ -150,7 +150,7 @@ class AgreementTables:
         """One line: the agreement rules with their parameters, then what the measures are built from."""
         d0_range = f"{min(STABILITY_D0):,.0f}-{max(STABILITY_D0):,.0f} m"
         return (f"Method agreement, {LEVELS[level]}: poor = in the poorest {params.cut:.0%} of areas under a measure "
-                f"(ties with the threshold count as poor; large distance and patients per GP FTE are poor); robust = "
+                f"(ties with the threshold count as poor; {_high_is_poor()}); robust = "
                 f"poor under every measure with a value (at least {MIN_METHODS}); stability = share of "
                 f"{len(STABILITY_SETTINGS)} E2SFCA settings (d0 {d0_range} x weights "
                 f"{'/'.join(STABILITY_WEIGHTINGS)}) in which it is poor; persistent = poor in at least {params.k} of "
@@ -181,6 +181,11 @@ class AgreementTables:
         return frame[_table_columns(frame)].sort_values("area_code").reset_index(drop=True)
 
 
+def _high_is_poor() -> str:
+    labels = [MEASURES[m].label for m in METHODS if MEASURES[m].poor == "high"]
+    return f"for {' and '.join(labels)} the largest values are poor"
+
+
 def _table_columns(frame: pd.DataFrame) -> list[str]:
     leading = ["area_code", "area_name", "borough_code", "borough_name", "icb_code", "icb_name", "serving_pcn_code",
                "serving_pcn_name", "serving_pcn_basis", "year", "fy", "methods_poor", "methods_available",
@@ -196,7 +201,7 @@ def correlation_table(agreement: AgreementTables, level: str, year: int, params:
     matrix = correlations(values).reset_index()
     matrix["areas_with_value"] = matrix["measure"].map(values.notna().sum()).fillna(0).astype("int64")
     matrix["basis"] = (f"Spearman rank correlation of the measures' values over {LEVELS[level]} areas, pairwise "
-                       f"complete (polarity not flipped: high distance or patients per GP FTE is poor). "
+                       f"complete (polarity not flipped: {_high_is_poor()}). "
                        f"{agreement.measures_basis(level, year, params)}")
     return matrix
 
