@@ -23,7 +23,7 @@ import shapely
 from data.config import WGS84
 from data.errors import check_crs
 from data.geography import web_copy
-from geo.memo import Memo
+from geo.memo import MB, Memo
 from geo.tables import AreaTables
 
 DECIMALS = 5
@@ -80,15 +80,15 @@ def geometry_url(layer: WebLayer, prefix: str = "/") -> str:
 class WebLayers:
     """The web geometry of every level (PCN catchments per year), each serialised once per process.
 
-    Names: the level's key ('lsoa11', 'borough', ...) or 'pcn-<year>'. Bounded: a worker holds at most
-    MAX_LAYERS layers (the fixed levels plus the years' PCN catchments fit with room to spare).
+    Names: the level's key ('lsoa11', 'borough', ...) or 'pcn-<year>'. Bounded in bytes: every level and
+    every year's PCN catchments (about 25 MB in all for London) fit with room to spare.
     """
 
-    MAX_LAYERS = 24
+    MAX_BYTES = 64 * MB
 
     def __init__(self, tables: AreaTables):
         self.tables = tables
-        self._memo = Memo(max_entries=self.MAX_LAYERS)
+        self._memo = Memo(max_bytes=self.MAX_BYTES)
 
     @staticmethod
     def name(level: str, year: int) -> str:
