@@ -12,7 +12,8 @@ import plotly.graph_objects as go
 import pytest
 from shapely.geometry import Polygon, box
 
-from layout.classes import CONTINUOUS_SHADES, NO_DATA_COLOUR, YL_OR_RD, classify, jenks_breaks, shades
+from geo.classes import CONTINUOUS_SHADES, jenks_breaks
+from layout.classes import NO_DATA_COLOUR, YL_OR_RD, classify, shades
 from layout.geometry import geometry_url, layer_geojson, web_layer
 from layout.mapfig import (
     OFFLINE_STYLE,

@@ -10,10 +10,11 @@ import pandas as pd
 
 from geo.access import PER
 from geo.bids import BidBaseline, Scenario
+from geo.classes import class_bounds
 from geo.params import DEFAULT_PARAMS
 from geo.search import to_lonlat
 from layout.charts import FONT
-from layout.classes import class_bounds, classify
+from layout.classes import classify
 from layout.mapfig import LONDON_CENTRE, LONDON_ZOOM, TRANSPARENT, basemap_style, map_config
 
 MODES = {"before": "Before", "after": "After", "delta": "Change"}
