@@ -21,7 +21,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, html
 
 from callbacks import register_callbacks
-from callbacks.serving import add_security_headers, serve_geometry
+from callbacks.serving import add_security_headers, honour_refused_encodings, serve_cubes, serve_geometry
 from data.errors import DataFileError
 from data.loader import load_atlas
 from layout.services import AtlasServices
@@ -48,6 +48,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
     # Bid CSVs over 2 MB get a clear message from the Bids page; far larger request bodies are refused outright.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     add_security_headers(app)
+    honour_refused_encodings(app)
     if services is None:
         try:
             services = AtlasServices(load_atlas())
@@ -57,6 +58,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
             return app
     register_callbacks(app, services)
     serve_geometry(app, services)
+    serve_cubes(app, services)
     app.layout = shell
     app.server.before_request(lambda: services.warm_up() and None)  # starts once, after the first request arrives
     return app

@@ -1,10 +1,11 @@
-"""Plain HTTP routes and response headers beside the Dash callbacks: the geometry files and the headers every
-response carries (who may embed the atlas)."""
+"""Plain HTTP routes and response headers beside the Dash callbacks: the geometry files and measure cubes
+(immutable, content-addressed GETs) and the headers every response carries (who may embed the atlas)."""
 from __future__ import annotations
 
 import logging
 import os
 import re
+from collections.abc import Callable
 
 from dash import Dash
 from flask import Response, abort, request
@@ -35,19 +36,69 @@ def add_security_headers(app: Dash) -> None:
                              or response)
 
 
+IMMUTABLE = "public, max-age=31536000, immutable"
+REFUSED = re.compile(r"^\s*q\s*=\s*0(?:\.0{0,3})?\s*$")
+
+
+def without_refused_codings(accept_encoding: str) -> str:
+    """Accept-Encoding without the codings a client refuses ('gzip;q=0'): Flask-Compress would pick them."""
+    kept = [part for part in accept_encoding.split(",")
+            if part.strip() and not any(REFUSED.match(param) for param in part.split(";")[1:])]
+    return ",".join(kept)
+
+
+def honour_refused_encodings(app: Dash) -> None:
+    """Every response: a coding the client gives q=0 is never used (a WSGI layer under Flask and Flask-Compress)."""
+    inner = app.server.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        if "HTTP_ACCEPT_ENCODING" in environ:
+            environ["HTTP_ACCEPT_ENCODING"] = without_refused_codings(environ["HTTP_ACCEPT_ENCODING"])
+        return inner(environ, start_response)
+
+    app.server.wsgi_app = wsgi_app
+
+
+def immutable_response(gzipped: bytes, identity: Callable[[], bytes], etag: str, mimetype: str) -> Response:
+    """A content-addressed resource: gzip unless the client refuses it (`gzip;q=0`, or no Accept-Encoding),
+    a quoted strong ETag per representation, 304 when If-None-Match has it, cached for a year."""
+    compressed = request.accept_encodings["gzip"] > 0
+    tag = f"{etag}-gzip" if compressed else etag
+    headers = {"ETag": f'"{tag}"', "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+    if request.if_none_match.contains_weak(tag):
+        return Response(status=304, headers=headers)
+    response = Response(gzipped if compressed else identity(), mimetype=mimetype, headers=headers)
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
 def serve_geometry(app: Dash, services: AtlasServices) -> None:
-    """/geometry/<layer>.geojson: each layer serialised and gzipped once per process (layout/geometry.py)."""
+    """/geometry/<layer>.geojson?v=<hash>: each layer serialised and gzipped once per process (layout/geometry.py).
+    One URL per layer: another version, another query or a name that is not the layer's own is not found."""
     def geometry(name: str):
         try:
             layer = services.layers.named(name)
         except KeyError:
             abort(404)
-        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-        response = Response(layer.gzipped if gzipped else layer.body, mimetype="application/geo+json")
-        if gzipped:
-            response.headers["Content-Encoding"] = "gzip"
-        response.headers.update({"Vary": "Accept-Encoding", "ETag": layer.etag,
-                                 "Cache-Control": "public, max-age=31536000, immutable"})
-        return response
+        if request.args.to_dict(flat=False) != {"v": [layer.etag]}:
+            abort(404)
+        return immutable_response(layer.gzipped, lambda: layer.body, layer.etag, "application/geo+json")
 
     app.server.add_url_rule(f"{app.config.routes_pathname_prefix}geometry/<name>.geojson", "geometry", geometry)
+
+
+def serve_cubes(app: Dash, services: AtlasServices) -> None:
+    """/cube/... and /hotspots/...: the measure cubes (layout/explore_cube.py), one canonical URL each."""
+    def cube(kind: str, rest: str):
+        if request.args:
+            abort(404)
+        try:
+            resource = services.cubes.resource(f"{kind}/{rest}")
+        except KeyError:
+            abort(404)
+        return immutable_response(resource.gzipped, lambda: resource.body, resource.etag, "application/json")
+
+    prefix = app.config.routes_pathname_prefix
+    for kind in ("cube", "hotspots"):
+        app.server.add_url_rule(f"{prefix}{kind}/<path:rest>", kind, lambda rest, kind=kind: cube(kind, rest))

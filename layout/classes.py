@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.classes import CONTINUOUS_SHADES, class_positions
+from geo.classes import CONTINUOUS_SHADES, ClassPositions, class_positions
 
 YL_OR_RD = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd-5, best -> poorest
 NO_DATA_COLOUR = "#d9d9d9"
@@ -67,12 +67,18 @@ def shades(stops, n: int) -> list[str]:
 def classify(values, scheme: str, poor: str, decimals: int, k: int = 5) -> Classing:
     """Palette, per-area colour index and legend ticks for one set of area values (NaN = no data)."""
     values = np.asarray(values, dtype=float)
+    positions = class_positions(values, scheme, k) if np.isfinite(values).any() else None
+    return classing(scheme, positions, values, poor, decimals)
+
+
+def classing(scheme: str, positions: ClassPositions | None, values, poor: str, decimals: int) -> Classing:
+    """Colours and legend text for class positions computed already (geo/classes.py; None: no value at all)."""
+    values = np.asarray(values, dtype=float)
     finite = np.isfinite(values)
-    if not finite.any():
+    if positions is None:
         return Classing(scheme, (NO_DATA_COLOUR,), [0] * len(values), [0], [f"no data ({len(values):,})"],
                         ["no data"] * len(values), len(values))
     fmt = f"{{:,.{decimals}f}}"
-    positions = class_positions(values, scheme, k)
     index, missing = positions.index, positions.missing
     if scheme == "continuous":
         palette = shades(YL_OR_RD if poor == "high" else YL_OR_RD[::-1], CONTINUOUS_SHADES)

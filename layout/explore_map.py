@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import orjson
 import pandas as pd
@@ -34,9 +35,11 @@ from layout.mapfig import (
     wrap,
 )
 from layout.maplegend import map_legend
-from layout.services import AtlasServices
 from layout.tables import safe_csv
 from layout.view import SCHEMES, View
+
+if TYPE_CHECKING:  # the services hold the cubes, whose documents use export_stem from here
+    from layout.services import AtlasServices
 
 LEGEND_SELECTED = "explore-legend-selected"
 

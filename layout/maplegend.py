@@ -45,11 +45,21 @@ def _colour_key(classing: Classing) -> html.Div | html.Ul:
                      html.Ul(no_data, className="legend-classes")])
 
 
+def legend_head(classing: Classing, title: str, unit: str) -> list:
+    """Title, unit and colour key: what changes with the measure, year and colour scheme."""
+    return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"), _colour_key(classing)]
+
+
+def outline_row(slot: str, **props) -> html.Li:
+    """The key of one outline drawn over the areas (an OUTLINES slot)."""
+    return _row(_line(slot), OUTLINES[slot].name, **props)
+
+
 def map_legend(classing: Classing, title: str, unit: str, outlines: list[str], selected_id: str,
                selected: bool) -> list:
     """Title, colour key and the outlines drawn (`outlines`: OUTLINES slots); the selected-area row has its own
-    id so a click can show it without redrawing the legend."""
-    rows = [_row(_line(slot), OUTLINES[slot].name) for slot in outlines]
-    rows.append(_row(_line("selected"), OUTLINES["selected"].name, id=selected_id, hidden=not selected))
-    return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"),
-            _colour_key(classing), html.Ul(rows, className="legend-outlines")]
+    id so a click can show it without redrawing the legend. assets/explore_map.js puts the same parts together
+    when the browser repaints (the head from the measure cube, the outline rows from the paint)."""
+    rows = [outline_row(slot) for slot in outlines]
+    rows.append(outline_row("selected", id=selected_id, hidden=not selected))
+    return legend_head(classing, title, unit) + [html.Ul(rows, className="legend-outlines")]
