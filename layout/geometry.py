@@ -2,8 +2,9 @@
 
 London's LSOA layer is 2.8 MB of GeoJSON, and Plotly's own serialisation of a
 geometry-laden figure costs more than a whole callback may take. So each
-layer is turned into bytes once (features with ``id`` = area code and no
-properties, coordinates at 5 decimals, about 1 m), gzipped once, and served
+layer is turned into bytes once (features with ``id`` = area code and the same
+code as their one property, which the browser's map keys its colours by;
+coordinates at 5 decimals, about 1 m), gzipped once, and served
 as a file by app.py; a figure names it by URL (`geometry_url`). plotly.js
 fetches a GeoJSON URL once per page and shares it between every trace that
 names it, so switching measure, year or overlays never moves geometry again.
@@ -49,6 +50,10 @@ def _rounded(text: str) -> str:
     return _LONG_DECIMAL.sub(lambda match: repr(round(float(match.group()), DECIMALS)), text)
 
 
+def _json(text: str) -> str:
+    return orjson.dumps(text).decode()
+
+
 def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     """Serialise an EPSG:4326 layer (area_code, geometry) once: empty geometries are left out."""
     check_crs(frame, WGS84, "web geometry")
@@ -56,10 +61,11 @@ def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
     codes = tuple(str(code) for code in frame["area_code"])
-    features = ",".join(f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"geometry":{geometry}}}'
-                        for code, geometry in zip(codes, geometries, strict=True))
+    features = ",".join(f'{{"type":"Feature","id":{code},"properties":{{"code":{code}}},"geometry":{geometry}}}'
+                        for code, geometry in zip(map(_json, codes), geometries, strict=True))
     body = f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
-    return WebLayer(name=name, codes=codes, geometries=geometries, body=body, gzipped=gzip.compress(body, 6),
+    # mtime=0: every worker gzips to the same bytes, as a strong ETag promises
+    return WebLayer(name=name, codes=codes, geometries=geometries, body=body, gzipped=gzip.compress(body, 6, mtime=0),
                     etag=hashlib.sha1(body).hexdigest()[:16], bounds=tuple(float(b) for b in frame.total_bounds))
 
 

@@ -2,9 +2,10 @@
 
 Plotly cannot draw it: the areas are not a Plotly trace in the live map (see
 layout/mapfig.py), and a colour bar that Plotly draws would cost a full
-re-plot whenever its scale changes. The PNG export draws the same palette and
-ticks as a Plotly colour bar instead (`mapfig.image_trace`). Values rise
-upwards, as on that colour bar.
+re-plot whenever its scale changes. Values rise upwards. The measure cube
+carries each year's `legend_head` and the paint the outline rows
+(`outline_row`, `selected_row`), which assets/explore_map.js puts together:
+head, then a list of the rows of the outlines drawn and the selected area's.
 """
 from __future__ import annotations
 
@@ -55,11 +56,6 @@ def outline_row(slot: str, **props) -> html.Li:
     return _row(_line(slot), OUTLINES[slot].name, **props)
 
 
-def map_legend(classing: Classing, title: str, unit: str, outlines: list[str], selected_id: str,
-               selected: bool) -> list:
-    """Title, colour key and the outlines drawn (`outlines`: OUTLINES slots); the selected-area row has its own
-    id so a click can show it without redrawing the legend. assets/explore_map.js puts the same parts together
-    when the browser repaints (the head from the measure cube, the outline rows from the paint)."""
-    rows = [outline_row(slot) for slot in outlines]
-    rows.append(outline_row("selected", id=selected_id, hidden=not selected))
-    return legend_head(classing, title, unit) + [html.Ul(rows, className="legend-outlines")]
+def selected_row(selected_id: str, selected: bool) -> html.Li:
+    """The selected area's key, shown only while an area is selected."""
+    return outline_row("selected", id=selected_id, hidden=not selected)

@@ -109,11 +109,12 @@ def squares():
                             crs="EPSG:4326")
 
 
-def test_web_layer_ids_without_properties_5_decimals_and_no_empty_features(squares):
+def test_web_layer_ids_and_codes_5_decimals_and_no_empty_features(squares):
     layer = web_layer("test", squares)
     collection = json.loads(layer.body)
     assert layer.codes == ("A", "B") and [f["id"] for f in collection["features"]] == ["A", "B"]
-    assert all(set(f) == {"type", "id", "geometry"} for f in collection["features"])
+    assert [f["properties"] for f in collection["features"]] == [{"code": "A"}, {"code": "B"}]
+    assert all(set(f) == {"type", "id", "properties", "geometry"} for f in collection["features"])
     assert "-0.12346" in layer.body.decode() and "-0.123456" not in layer.body.decode()
     assert gzip.decompress(layer.gzipped) == layer.body
     assert geometry_url(layer, "/app/") == f"/app/geometry/test.geojson?v={layer.etag}"
