@@ -16,7 +16,7 @@
  *
  * Plotly still draws the practices, the search pin, the title and footnote. After each repaint, once MapLibre
  * is idle, the graph div's data-painted attribute counts up (the tests and the benches wait on it). The PNG
- * export (camera button) is assets/explore_export.js.
+ * export (camera button, assets/explore_export.js) reads what was drawn from window.atlasExport.
  */
 (function () {
   "use strict";
@@ -80,6 +80,15 @@
       (order.includes("labels-anchor") ? "labels-anchor" : order.find((id) => map.getLayer(id).type === "symbol"));
   }
 
+  /* Plotly adds its layers (practices, pin) when it draws, which may be after ours: keep ours beneath. */
+  function keepBeneathPlotly(map, shown) {
+    const order = map.getLayersOrder();
+    const plotly = order.find((id) => id.startsWith("plotly-trace-layer-"));
+    if (!plotly || order.indexOf(plotly) > order.indexOf(AREAS)) return;
+    [AREAS, AREA_OUTLINES, ...[...shown.others.values()].map((entry) => entry.id)]
+      .forEach((id) => map.moveLayer(id, plotly));
+  }
+
   /* Line colour or width by the outline slot in a feature's state (0 = none): each slot styled as its
    * hidden template trace in the figure. */
   function outlineStyle(gd, slots, key, none) {
@@ -113,6 +122,10 @@
       gd.on("plotly_hover", () => { pointer.plotlyHover = true; hideTooltip(); });
       gd.on("plotly_unhover", () => { pointer.plotlyHover = false; });
       gd.on("plotly_click", (data) => { pointer.plotlyClick = data.event; });
+      gd.on("plotly_afterplot", () => {
+        const current = mapOf(gd);
+        if (current && maps.has(current) && current.getLayer(AREAS)) keepBeneathPlotly(current, maps.get(current));
+      });
     }
     Object.assign(shown, {layer: paint.layer, others: new Map(), states: new Map(), outlined: false, texts: {}});
     return shown;
@@ -243,7 +256,7 @@
       const patch = new window.dash_clientside.Patch();
       patch.assign(["layout", "title", "text"], info.title).assign(["layout", "annotations", 0, "text"],
                                                                    info.annotation);
-      window.dash_clientside.set_props("explore-map", {figure: patch});
+      window.dash_clientside.set_props("explore-map", {figure: patch.build()});
     }
   }
 
@@ -275,7 +288,9 @@
     const outlines = outlinesOf(view, cube, hot, yi);
     drawOtherOutlines(map, gd, shown, outlines, beneath(map));
     drawAreas(map, shown, view, cube, outlines, yi);
+    keepBeneathPlotly(map, shown);
     showTexts(gd, shown, view, cube, hot, outlines, yi);
+    view.outlines = outlines;
     Object.assign(shown, {view: view, cube: cube, yi: yi});
     window.atlasExport = {gd: gd, map: map, shown: shown};
     map.once("idle", () => { gd.dataset.painted = String(++painted); });

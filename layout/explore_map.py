@@ -96,7 +96,8 @@ def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict
     prefix = dash.get_relative_path("/")
     cubes = {"cube": prefix + services.cubes.template(view.level, view.params),
              "hotspots": prefix + services.cubes.hotspot_template(view.params)}
-    return paint_update(urls, outlines, view.level, cubes, legend_rows(bool(selected)))
+    paint = paint_update(urls, outlines, view.level, cubes, legend_rows(bool(selected)))
+    return {**paint, "bounds": services.layers.of("borough", view.year).bounds}  # London, for the PNG's crop
 
 
 def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple[dict, dict, dict]:
