@@ -20,7 +20,15 @@ from layout.view import View, parse_view, view_query
 # is drawn while something is selected (assets/explore_view.js keeps both stores).
 CUBE_CONTROLS = ("measure", "year", "scheme", "layers")
 SERVER_CONTROLS = ("level", "weights", "d0", "k", "n", "cut", "layers", "year")
+SERVER_LAYERS = ("practices", "pcn")  # drawn by the server, for the year shown (explore_view.js names them too)
 SERVER_VIEW, PANEL_VIEW, DRAWN = "explore-server-view", "explore-panel-view", "explore-drawn"
+
+
+def server_view(view: View) -> list:
+    """What the server draws depends on, as assets/explore_view.js `serverView` lists it, for the first map: so
+    that only a change of it reaches the server."""
+    params, drawn = view.params, [layer for layer in view.layers if layer in SERVER_LAYERS]
+    return [view.level, params.weights, params.d0, params.k, params.n, params.cut, drawn, view.year if drawn else None]
 
 
 def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
@@ -54,7 +62,7 @@ def page(services: AtlasServices, **url_params) -> html.Div:
     stores = [dcc.Store(id="explore-base", data=view_query(view)),
               dcc.Store(id="explore-selection", data={"area": view.area, "practice": view.practice}),
               dcc.Store(id="explore-map-meta", data=meta), dcc.Store(id="explore-paint", data=paint),
-              dcc.Store(id=SERVER_VIEW), dcc.Store(id=PANEL_VIEW), dcc.Store(id=DRAWN),
+              dcc.Store(id=SERVER_VIEW, data=server_view(view)), dcc.Store(id=PANEL_VIEW), dcc.Store(id=DRAWN),
               dcc.Download(id="explore-download")]
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
