@@ -21,7 +21,13 @@ import dash_bootstrap_components as dbc
 from dash import Dash, html
 
 from callbacks import register_callbacks
-from callbacks.serving import add_security_headers, honour_refused_encodings, serve_cubes, serve_geometry
+from callbacks.serving import (
+    add_security_headers,
+    honour_refused_encodings,
+    preload_first_map,
+    serve_cubes,
+    serve_geometry,
+)
 from data.errors import DataFileError
 from data.loader import load_atlas
 from layout.services import AtlasServices
@@ -59,6 +65,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
     register_callbacks(app, services)
     serve_geometry(app, services)
     serve_cubes(app, services)
+    preload_first_map(app, services)
     app.layout = shell
     app.server.before_request(lambda: services.warm_up() and None)  # starts once, after the first request arrives
     return app

@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dash import Dash
 from flask import Response, abort, request
 
+from layout.explore_cube import MEASURE_SLOT
 from layout.services import AtlasServices
+from layout.view import parse_view
 
 log = logging.getLogger(__name__)
 SAFE_SOURCE = re.compile(r"^(?:'self'|'none'|\*|https?://[A-Za-z0-9.\-]+(?::\d+)?|https?://\*\.[A-Za-z0-9.\-]+|"
@@ -102,3 +104,27 @@ def serve_cubes(app: Dash, services: AtlasServices) -> None:
     prefix = app.config.routes_pathname_prefix
     for kind in ("cube", "hotspots"):
         app.server.add_url_rule(f"{prefix}{kind}/<path:rest>", kind, lambda rest, kind=kind: cube(kind, rest))
+
+
+PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"  # where Dash loads plotly.js from
+
+
+def preload_first_map(app: Dash, services: AtlasServices) -> None:
+    """The Explore page's HTML names, in Link headers, what its first map waits for: plotly.js, the geometry and
+    the measure cube. The browser fetches them while Dash starts (instead of after the page's first callback),
+    and they land in its HTTP cache, where MapLibre's worker and the map script find them."""
+    prefix = app.config.requests_pathname_prefix
+
+    def links(response: Response) -> Response:
+        explore = request.path == prefix or request.path == prefix.rstrip("/")
+        if request.method != "GET" or response.mimetype != "text/html" or not explore or response.status_code != 200:
+            return response
+        view = parse_view(request.args.to_dict(), services.view_options)
+        urls = services.layers.urls(view.level, view.year)
+        cube = prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)
+        fetched = dict.fromkeys([urls["layer"], urls["borough"], cube])
+        response.headers["Link"] = ", ".join([f"<{prefix}{PLOTLY_JS}>; rel=preload; as=script"] +
+                                             [f"<{url}>; rel=preload; as=fetch; crossorigin" for url in fetched])
+        return response
+
+    app.server.after_request(links)
