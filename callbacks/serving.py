@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dash import Dash
 from flask import Response, abort, request
 
+from geo.bids import BID_LEVEL, BID_MEASURE
 from layout.explore_cube import MEASURE_SLOT
 from layout.services import AtlasServices
 from layout.view import parse_view
@@ -110,21 +111,29 @@ PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"  # where 
 
 
 def preload_first_map(app: Dash, services: AtlasServices) -> None:
-    """The Explore page's HTML names, in Link headers, what its first map waits for: plotly.js, the geometry and
-    the measure cube. The browser fetches them while Dash starts (instead of after the page's first callback),
-    and they land in its HTTP cache, where MapLibre's worker and the map script find them."""
+    """The HTML of a map page (Explore, Bids) names, in Link headers, what its first map waits for: plotly.js,
+    the geometry and (Explore) the measure cube. The browser fetches them while Dash starts instead of after the
+    page's first callback, into its HTTP cache, where MapLibre's worker and the map script find them."""
     prefix = app.config.requests_pathname_prefix
 
+    def first_map(path: str) -> list[str] | None:
+        if path in (prefix, prefix.rstrip("/")):
+            view = parse_view(request.args.to_dict(), services.view_options)
+            urls = services.layers.urls(view.level, view.year)
+            return [urls["layer"], urls["borough"],
+                    prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)]
+        if path == f"{prefix}bids":
+            year = max(services.view_options.years[(BID_MEASURE, BID_LEVEL)])  # the geometry is every year's
+            return [services.layers.url(BID_LEVEL, year), services.layers.url("borough", year)]
+        return None
+
     def links(response: Response) -> Response:
-        explore = request.path == prefix or request.path == prefix.rstrip("/")
-        if request.method != "GET" or response.mimetype != "text/html" or not explore or response.status_code != 200:
+        if request.method != "GET" or response.mimetype != "text/html" or response.status_code != 200:
             return response
-        view = parse_view(request.args.to_dict(), services.view_options)
-        urls = services.layers.urls(view.level, view.year)
-        cube = prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)
-        fetched = dict.fromkeys([urls["layer"], urls["borough"], cube])
-        response.headers["Link"] = ", ".join([f"<{prefix}{PLOTLY_JS}>; rel=preload; as=script"] +
-                                             [f"<{url}>; rel=preload; as=fetch; crossorigin" for url in fetched])
+        fetched = first_map(request.path)
+        if fetched:
+            response.headers["Link"] = ", ".join([f"<{prefix}{PLOTLY_JS}>; rel=preload; as=script"] + [
+                f"<{url}>; rel=preload; as=fetch; crossorigin" for url in dict.fromkeys(fetched)])
         return response
 
     app.server.after_request(links)

@@ -138,6 +138,13 @@ def map_updates(scenario: Scenario, mode: str, codes, pending: dict | None) -> d
     }
 
 
+def with_updates(figure: dict, updates: dict) -> dict:
+    """The map's frame with a scenario's values in it (a first view travels whole; later ones as `map_patch`)."""
+    for slot, update in updates.items():
+        figure["data"][SLOT[slot]].update(update)
+    return figure
+
+
 def map_patch(updates: dict) -> dash.Patch:
     patch = dash.Patch()
     for slot, update in updates.items():
