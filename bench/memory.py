@@ -9,7 +9,6 @@ worker (the default) every result lands in the same process: the worst case for 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.app import app_env  # noqa: E402
 from bench.load import Callbacks, free_port  # noqa: E402
 from layout.bids.state import encode_bids  # noqa: E402
 
@@ -118,7 +118,7 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", str(args.workers), "-b",
                                f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning"],
-                              cwd=args.app_dir, env=os.environ.copy())
+                              cwd=args.app_dir, env=app_env(args.app_dir))
     try:
         deadline = time.time() + 180
         while True:
