@@ -27,6 +27,10 @@
   // Geometry simplified per zoom to within a pixel (MapLibre's default 0.375 px keeps all of London's 122,000
   // LSOA vertices at the London view; 1 px halves the worker's tiling and tessellation and no one sees it).
   const SOURCE = {type: "geojson", promoteId: "code", tolerance: 1};
+  // No fades: MapLibre animates a paint change over 300 ms, drawing a frame (~0.3 s in software WebGL) each step.
+  const atOnce = (...names) => Object.fromEntries(names.map((name) => [`${name}-transition`, {duration: 0}]));
+  const FILL_AT_ONCE = atOnce("fill-opacity", "fill-outline-color");
+  const LINE_AT_ONCE = atOnce("line-opacity", "line-color", "line-width");
   const GIVE_UP_MS = 60000;
   const documents = new Map();       // cube URL -> promise of the parsed document
   const maps = new WeakMap();        // MapLibre map -> what it shows
@@ -104,14 +108,31 @@
     map.setPaintProperty(layer, "line-width", outlineStyle(gd, slots, "width", 0));
   }
 
+  /* The areas stay transparent until every tile in view has them: MapLibre draws a frame as each tile arrives,
+   * and a frame with half of London's LSOAs costs as much as one with all of them (in software WebGL, a few
+   * hundred milliseconds), so this saves the frames no one needs to see. */
+  function revealWhenLoaded(map) {
+    map.setPaintProperty(AREAS, "fill-opacity", 0);
+    map.setPaintProperty(AREA_OUTLINES, "line-opacity", 0);
+    const loaded = (event) => {
+      if (event.sourceId !== AREAS || !map.isSourceLoaded(AREAS)) return;
+      map.off("sourcedata", loaded);
+      map.setPaintProperty(AREAS, "fill-opacity", 1);
+      map.setPaintProperty(AREA_OUTLINES, "line-opacity", 1);
+    };
+    map.on("sourcedata", loaded);
+  }
+
   function setUp(map, gd, paint) {
     let shown = maps.get(map);
     if (shown && map.getSource(AREAS)) return shown;
     const below = beneath(map);
     map.addSource(AREAS, {...SOURCE, data: paint.layer});
-    map.addLayer({id: AREAS, type: "fill", source: AREAS, paint: {"fill-color": COLOUR}}, below);
-    map.addLayer({id: AREA_OUTLINES, type: "line", source: AREAS, layout: {visibility: "none"}}, below);
+    map.addLayer({id: AREAS, type: "fill", source: AREAS, paint: {"fill-color": COLOUR, ...FILL_AT_ONCE}}, below);
+    map.addLayer({id: AREA_OUTLINES, type: "line", source: AREAS, layout: {visibility: "none"}, paint: LINE_AT_ONCE},
+                 below);
     styleOutlines(map, gd, AREA_OUTLINES, Object.keys(paint.outlines));
+    revealWhenLoaded(map);
     if (!shown) {
       shown = {};
       maps.set(map, shown);
@@ -135,6 +156,7 @@
   }
 
   function showLayer(map, shown, paint) {
+    revealWhenLoaded(map);
     map.getSource(AREAS).setData(paint.layer);
     map.removeFeatureState({source: AREAS});
     shown.layer = paint.layer;
@@ -195,7 +217,7 @@
       if (!entry) {
         entry = {id: OTHER + (shown.next = (shown.next || 0) + 1), states: new Map()};
         map.addSource(entry.id, {...SOURCE, data: url});
-        map.addLayer({id: entry.id, type: "line", source: entry.id}, below);
+        map.addLayer({id: entry.id, type: "line", source: entry.id, paint: LINE_AT_ONCE}, below);
         styleOutlines(map, gd, entry.id, Object.keys(outlines));
         shown.others.set(url, entry);
       }
@@ -207,7 +229,7 @@
     const classes = cube.schemes[view.scheme][yi];
     const wanted = new Map();
     cube.codes.forEach((code, i) => {
-      wanted.set(code, {colour: classes.palette[classes.index[i]], outline: 0});
+      wanted.set(code, {colour: classes.palette[classes.index.charCodeAt(i) - 48], outline: 0});
     });
     Object.entries(outlines).forEach(([slot, outline]) => {
       if (outline.url !== shown.layer) return;

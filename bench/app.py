@@ -181,22 +181,15 @@ def bench_browser(runs: int, app_dir: Path) -> dict[str, list[float]]:
 
 
 def first_map_bytes(browser, url: str) -> dict[str, list[float]]:
+    """What the first LSOA map moved, from the page's resource timing (each URL once, whoever fetched it first:
+    the preload or the map script): the page's callback responses, geometry and cube."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     page = context.new_page()
-    sizes = []
-
-    def record(response):
-        if any(part in response.url for part in ("/geometry/", "/cube/", "_dash-update-component")):
-            try:
-                sizes.append((response.request.sizes()["responseBodySize"], len(response.body())))
-            except Exception:  # noqa: BLE001 - a response the page dropped has no body: not part of the map
-                pass
-    page.on("response", record)
     page.goto(url + "/")
     page.wait_for_function(READY, timeout=90_000)
+    wire, raw = page.evaluate(MAP_BYTES)
     context.close()
-    return {"first LSOA map, bytes over the wire": [sum(wire for wire, _ in sizes)],
-            "first LSOA map, bytes uncompressed": [sum(raw for _, raw in sizes)]}
+    return {"first LSOA map, bytes over the wire": [wire], "first LSOA map, bytes uncompressed": [raw]}
 
 
 def switches(browser, url: str, runs: int) -> dict[str, list[float]]:
@@ -271,6 +264,11 @@ BIDS_READY = """() => { const gd = document.querySelector('#bids-map .js-plotly-
     && gd._fullLayout.map._subplot.map.loaded() && gd.data && gd.data[0].z && gd.data[0].z.some(v => v)
     && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0);
   return ready ? performance.now() : false; }"""
+MAP_BYTES = r"""() => { const seen = new Map();
+  performance.getEntriesByType('resource').filter(e => /\/geometry\/|\/cube\/|_dash-update-component/.test(e.name))
+    .forEach(e => { if (!seen.has(e.name) || e.transferSize) {
+      seen.set(e.name, [e.encodedBodySize, e.decodedBodySize]); } });
+  return [...seen.values()].reduce((sum, [w, r]) => [sum[0] + w, sum[1] + r], [0, 0]); }"""
 # Clock in the page: from the last input event (the key press, or the pointer going down on the chosen option)
 # until the repainted frame's pixels exist: when data-painted moves on, a 1-pixel readPixels waits for the
 # GPU (SwiftShader, on the CPU) to finish that frame. window.__pixels[painted count] = milliseconds.
