@@ -24,9 +24,10 @@
   const AREA_OUTLINES = "atlas-area-outlines"; // line layer over them, styled by feature-state
   const OTHER = "atlas-outline-";              // + n: a source and line layer per other geometry outlined
   const COLOUR = ["coalesce", ["feature-state", "colour"], "rgba(0,0,0,0)"];
-  // Geometry simplified per zoom to within a pixel (MapLibre's default 0.375 px keeps all of London's 122,000
-  // LSOA vertices at the London view; 1 px halves the worker's tiling and tessellation and no one sees it).
-  const SOURCE = {type: "geojson", promoteId: "code", tolerance: 1};
+  // Geometry simplified per zoom to within 0.6 px (MapLibre's default, 0.375 px, keeps nearly all of London's
+  // 122,000 LSOA vertices at the London view; 0.6 px cuts the worker's tiling and tessellation and still draws
+  // every LSOA there, where 1 px would lose the dozen smallest).
+  const SOURCE = {type: "geojson", promoteId: "code", tolerance: 0.6};
   // No fades: MapLibre animates a paint change over 300 ms, drawing a frame (~0.3 s in software WebGL) each step.
   const atOnce = (...names) => Object.fromEntries(names.map((name) => [`${name}-transition`, {duration: 0}]));
   const FILL_AT_ONCE = atOnce("fill-opacity", "fill-outline-color");

@@ -2,9 +2,10 @@
 
 London's LSOA layer is 2.8 MB of GeoJSON, and Plotly's own serialisation of a
 geometry-laden figure costs more than a whole callback may take. So each
-layer is turned into bytes once (features with ``id`` = area code and the same
-code as their one property, which the browser's map keys its colours by;
-coordinates at 5 decimals, about 1 m), gzipped once, and served
+layer is turned into bytes once (features whose one property is the area
+`code`: the browser's map keys its colours by it, and Plotly traces find their
+areas by it, FEATURE_ID_KEY; coordinates at 5 decimals, about 1 m), gzipped
+once, and served
 as a file by app.py; a figure names it by URL (`geometry_url`). plotly.js
 fetches a GeoJSON URL once per page and shares it between every trace that
 names it, so switching measure, year or overlays never moves geometry again.
@@ -28,6 +29,7 @@ from geo.memo import MB, Memo
 from geo.tables import AreaTables
 
 DECIMALS = 5
+FEATURE_ID_KEY = "properties.code"  # a Plotly choroplethmap's `featureidkey` for these files
 _LONG_DECIMAL = re.compile(rf"-?\d+\.\d{{{DECIMALS + 1},}}")  # float noise such as 0.12218999999999999
 
 
@@ -61,7 +63,7 @@ def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
     codes = tuple(str(code) for code in frame["area_code"])
-    features = ",".join(f'{{"type":"Feature","id":{code},"properties":{{"code":{code}}},"geometry":{geometry}}}'
+    features = ",".join(f'{{"type":"Feature","properties":{{"code":{code}}},"geometry":{geometry}}}'
                         for code, geometry in zip(map(_json, codes), geometries, strict=True))
     body = f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
     # mtime=0: every worker gzips to the same bytes, as a strong ETag promises

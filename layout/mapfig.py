@@ -35,6 +35,7 @@ import pandas as pd
 from dash import Patch
 
 from data.licences import SHORT_ATTRIBUTION
+from layout.geometry import FEATURE_ID_KEY
 
 TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "selected", "practices",
           "pin")
@@ -185,7 +186,7 @@ def pin_update(lat: float | None, lon: float | None, label: str = "") -> dict:
 def _outline_trace(slot: str, urls: dict[str, str]) -> dict:
     name, colour, width, geometry = OUTLINES[slot]
     return {"type": "choroplethmap", "name": f"<span style='color:{colour}'>▬</span> {name}",
-            "geojson": urls[geometry],
+            "geojson": urls[geometry], "featureidkey": FEATURE_ID_KEY,
             "locations": [], "z": [],
             "colorscale": TRANSPARENT, "showscale": False, "showlegend": True, "hoverinfo": "skip",
             "marker": {"line": {"color": colour, "width": width}}, "visible": False}
@@ -199,7 +200,8 @@ def map_figure(urls: dict[str, str], updates: dict[str, dict], layout_update: di
     PAINTED outline templates name for the PNG export (see the module note).
     """
     traces = [
-        {"type": "choroplethmap", "name": "areas", "geojson": urls["layer"], "locations": [], "z": [],
+        {"type": "choroplethmap", "name": "areas", "geojson": urls["layer"], "featureidkey": FEATURE_ID_KEY,
+         "locations": [], "z": [],
          "marker": {"line": AREA_LINE}, "showlegend": False, "hoverinfo": "skip", "visible": False},
         {**_outline_trace("boroughs", urls), "showlegend": False},
         _outline_trace("pcn", urls),
