@@ -4,6 +4,7 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import explore_text
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
@@ -81,6 +82,7 @@ def download_serving(services: AtlasServices, clicks, controls, base, selection)
 
 def register(app: Dash, services: AtlasServices) -> None:
     register_year_slider(app, services, "explore")
+    explore_text.register(app, services)
     app.callback(output=[Output("explore-map", "figure"), Output("explore-map-meta", "data"),
                          Output("explore-footnote", "children"), Output("explore-notes", "children"),
                          Output("explore-paint", "data"), Output("explore-legend", "children")],
