@@ -51,6 +51,15 @@
     });
   }
 
+  /* dbc radio buttons carry no shared name, so each is its own Tab stop; one name per group gives the usual
+   * radio group: one Tab stop, arrow keys to move the choice. */
+  function groupRadios(root) {
+    root.querySelectorAll(".form-check-input[type=radio]").forEach((radio) => {
+      const group = radio.closest("[id]:not(input)");
+      if (group && !radio.name) radio.name = group.id;
+    });
+  }
+
   function nameMapCanvas() {
     const region = document.getElementById("explore-map-region");
     const canvas = region && region.querySelector(".maplibregl-canvas");
@@ -159,6 +168,7 @@
   function fixAll() {
     fixDropdowns(document);
     fixSliders(document);
+    groupRadios(document);
     nameMapCanvas();
     panelChanged();
     bindTable();

@@ -111,8 +111,9 @@ def page(services: AtlasServices, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     return html.Div([
         dcc.Store(id="practice-base", data=view_query(view)), notices(view),
-        dbc.Row(dbc.Col(dcc.Dropdown(id="practice-choice", options=practice_options(services), value=view.practice,
-                                     placeholder="Choose a GP practice: name, code or postcode", clearable=False),
+        dbc.Row(dbc.Col([dbc.Label("GP practice", html_for="practice-choice", class_name="small fw-semibold mb-1"),
+                         dcc.Dropdown(id="practice-choice", options=practice_options(services), value=view.practice,
+                                      placeholder="Choose a GP practice: name, code or postcode", clearable=False)],
                         lg=6), class_name="mb-3 no-print"),
         dcc.Loading(html.Div(practice_content(services, view), id="practice-content"), delay_show=300),
     ])
