@@ -7,6 +7,9 @@ The tables are `geo.tables.AreaTables` (what the app shows); this module is
 the command line, the only place here that touches files. Persistence
 columns are added when --k or --n is given (the other defaults to
 `geo.params.AnalysisParams`).
+
+MEASURE ``agreement`` writes the method-agreement table instead (geo/agreement_tables.py), and
+``--measure agreement --correlations`` the Spearman matrix between the measures (CSV).
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--n", type=int)
     cli.add_argument("--cut", type=float, default=DEFAULT_PARAMS.cut)
     cli.add_argument("--hotspots", action="store_true")
+    cli.add_argument("--correlations", action="store_true")
     cli.add_argument("--format", default="csv")
     cli.add_argument("--out", required=True)
     return cli
@@ -44,9 +48,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    from geo.agreement_tables import AGREEMENT, export_table
     try:
         check_level(args.level)
-        check_measure(args.measure)
+        if args.measure != AGREEMENT:
+            check_measure(args.measure)
         params = AnalysisParams(weights=args.weights, d0=args.d0,
                                 k=DEFAULT_PARAMS.k if args.k is None else args.k,
                                 n=DEFAULT_PARAMS.n if args.n is None else args.n, cut=args.cut)
@@ -60,8 +66,11 @@ def main(argv: list[str] | None = None) -> int:
             tables = AreaTables(Provision(load_atlas()))
         except DataFileError as exc:
             raise ValueError(f"data error: {exc}") from exc
-        table = tables.table(args.level, args.measure, args.year, params,
-                             persistence=args.k is not None or args.n is not None, hotspots=args.hotspots)
+        if args.measure == AGREEMENT or args.correlations:
+            table = export_table(tables, args, params)
+        else:
+            table = tables.table(args.level, args.measure, args.year, params,
+                                 persistence=args.k is not None or args.n is not None, hotspots=args.hotspots)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -75,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with open(args.out, "w", encoding="utf-8") as handle:
             handle.write(text)
-        print(f"wrote {len(table):,} areas to {args.out}", file=sys.stderr)
+        print(f"wrote {len(table):,} rows to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -21,7 +21,7 @@ EXPORTS = {  # golden file -> (CLI module, arguments; the output path is appende
                                                     "--k", "3", "--n", "5", "--cut", "0.25", "--format", "csv"]),
     "export_borough_fte_2021.geojson": ("geo.export", ["--level", "borough", "--measure", "gp_fte_per_10k",
                                                        "--year", "2021", "--weights", "none", "--format", "geojson"]),
-    "bids_ranked_2024.csv": ("geo.bids_cli", ["--bids", str(MESSY_BIDS), "--year", "2024", "--d0", "2000",
+    "bids_ranked_2024.csv": ("geo.bids.__main__", ["--bids", str(MESSY_BIDS), "--year", "2024", "--d0", "2000",
                                           "--weights", "age_imd", "--objective", "underserved_gain_per_fte",
                                           "--close", "E83003"]),
 }
