@@ -14,9 +14,13 @@ from tests.e2e_support import MAP_READY
 
 AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa")
 BLOCKING = ("serious", "critical")
-ACTIVE = """() => { const e = document.activeElement;
-  return e ? {id: e.id, tag: e.tagName, cls: String(e.className || ''), role: e.getAttribute('role'),
-              text: (e.getAttribute('aria-label') || e.innerText || e.value || '').trim().slice(0, 200)} : null; }"""
+# The focused element; `name` is its accessible name as far as aria-labelledby / aria-label / text give it.
+ACTIVE = """() => { const e = document.activeElement; if (!e) return null;
+  const by = (e.getAttribute('aria-labelledby') || '').split(' ').map(id => document.getElementById(id))
+    .filter(Boolean).map(l => l.innerText.trim()).join(' ');
+  return {id: e.id, tag: e.tagName, cls: String(e.className || ''), role: e.getAttribute('role'),
+          text: (e.getAttribute('aria-label') || e.innerText || e.value || '').trim().slice(0, 200),
+          name: (by || e.getAttribute('aria-label') || e.innerText || '').trim().slice(0, 200)}; }"""
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ def tab_to(tab, selector: str, limit: int = 80, key: str = "Tab") -> dict:
 def choose_option(tab, option_text: str, limit: int = 30) -> None:
     """In an open Dash dropdown, arrow down to the option named `option_text` and press Enter."""
     for _ in range(limit):
-        focused = tab.evaluate("() => document.activeElement && document.activeElement.innerText.trim()")
+        focused = tab.evaluate("""() => { const e = document.activeElement;
+          const option = e && (e.closest('[role=option], label') || e);
+          return option ? option.innerText.trim() : null; }""")
         if focused == option_text:
             tab.keyboard.press("Enter")
             return
