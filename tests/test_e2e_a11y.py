@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from layout.bids.map import GAIN_SCALE
+from layout.classes import NO_DATA_COLOUR, YL_OR_RD
+from layout.mapfig import OUTLINES
 from tests.a11y_support import State, active, axe_violations, blocking, settle
+from tests.colour_vision import MACHADO_2009, simulate
+from tests.e2e_support import png_colours
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
 
@@ -107,3 +112,26 @@ def test_the_axe_harness_finds_violations_when_there_are_some(tab):
     """Guards the test above: axe is injected and run with the WCAG tags (an unlabelled field is critical)."""
     tab.set_content("<html><head><title>t</title></head><body><main><input type='text'></main></body></html>")
     assert [v["rule"] for v in blocking(axe_violations(tab))] == ["html-has-lang", "label"]
+
+
+def test_palettes_as_seen_with_colour_vision_deficiencies_render_for_a_person_to_check(tab, shots):
+    """The map palettes, outlines and the bids gain scale drawn as each dichromacy sees them (Machado 2009), saved
+    as a PNG to look at; the drawn pixels are the simulated colours."""
+    palettes = {"map classes (best -> poorest), no data": [*YL_OR_RD, NO_DATA_COLOUR],
+                "outlines": [outline.colour for outline in OUTLINES.values()],
+                "bids gain": [colour for _, colour in GAIN_SCALE[1:]]}
+    rows, expected = [], []
+    for vision in ("normal", *MACHADO_2009):
+        for name, colours in palettes.items():
+            shown = colours if vision == "normal" else simulate(colours, vision)
+            expected.append(shown)
+            cells = "".join(f"<td style='background:{c};width:70px;height:34px'></td>" for c in shown)
+            rows.append(f"<tr><th style='text-align:left;padding-right:12px'>{vision}: {name}</th>{cells}</tr>")
+    tab.set_viewport_size({"width": 1000, "height": 60 + 40 * len(rows)})
+    tab.set_content("<html lang='en'><body style='font:14px sans-serif;margin:10px'><table style='border-spacing:"
+                    f"4px'>{''.join(rows)}</table></body></html>")
+    png = tab.screenshot(path=shots / "colour-vision-palettes.png")
+    cells = tab.evaluate("() => [...document.querySelectorAll('tr')].map(r => [...r.querySelectorAll('td')]"
+                         ".map(td => { const b = td.getBoundingClientRect(); return [Math.round(b.x + b.width / 2),"
+                         " Math.round(b.y + b.height / 2)]; }))")
+    assert [png_colours(tab, png, row) for row in cells] == expected
