@@ -5,6 +5,7 @@
  *   (axe: aria-hidden-focus). Here the button itself takes the Tab stop and the proxy leaves the tab order;
  *   dropdown buttons and slider thumbs are named by their visible <label for> (Dash names a dropdown by its
  *   value alone and a slider thumb not at all).
+ * - dcc.Upload's hidden file input is named by its drop zone's text.
  * - Skip links move focus to their target (the map's canvas takes arrow keys to pan and +/- to zoom).
  * - Explore: choosing an area (map, search, Enter in the table) moves focus to the side panel; Escape or
  *   "Clear selection" closes it and focus goes back to where it came from. Arrow keys through the Table view
@@ -48,6 +49,15 @@
       slider.querySelectorAll("[role=slider], input").forEach((control) => {
         setAttribute(control, "aria-labelledby", label.id);
       });
+    });
+  }
+
+  /* dcc.Upload's file input is invisible and unnamed: name it by the drop zone's text (Space or Enter on it opens
+   * the file chooser; the drop zone shows the focus ring, see atlas.css). */
+  function nameUploads(root) {
+    root.querySelectorAll("input[type=file]").forEach((input) => {
+      const zone = input.parentElement;
+      if (zone && zone.innerText.trim()) setAttribute(input, "aria-label", zone.innerText.trim());
     });
   }
 
@@ -169,6 +179,7 @@
     fixDropdowns(document);
     fixSliders(document);
     groupRadios(document);
+    nameUploads(document);
     nameMapCanvas();
     panelChanged();
     bindTable();

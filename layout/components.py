@@ -17,6 +17,7 @@ from layout.view import LAYERS, SCHEMES, View, ViewOptions
 
 VIEW_CONTROLS = ("measure", "level", "year", "weights", "d0", "k", "n", "cut")
 MAP_CONTROLS = ("scheme", "layers")
+SHOW_AS = {"map": "Map", "table": "Table"}  # every map has a Table view of the same areas
 CUTS = {0.1: "poorest 10%", 0.2: "poorest 20% (quintile)", 0.25: "poorest 25%", 0.33: "poorest third"}
 WEIGHT_LABELS = {"age": "Age (Carr-Hill)", "age_imd": "Age + deprivation", "none": "Unweighted"}
 
@@ -163,3 +164,14 @@ def persistence_note(view: View, persistence, areas_label: str) -> str:
     note += ")" if years >= n else f", only {years} so far: areas with fewer than {k} are 'insufficient data')"
     counts = persistence["persistence_class"].value_counts()
     return note + f": {int(counts.get('persistent', 0)):,} persistent."
+
+
+def view_switch(element_id: str, value: str = "map") -> html.Div:
+    """'Show as: Map | Table', a pair of radio buttons styled as a button group (arrow keys move between them)."""
+    return html.Div([
+        html.Span("Show as", id=f"{element_id}-label", className="small fw-semibold me-2"),
+        dbc.RadioItems(id=element_id, value=value, inline=True, class_name="btn-group btn-group-sm",
+                       input_class_name="btn-check", label_class_name="btn btn-outline-primary",
+                       label_checked_class_name="active",
+                       options=[{"label": label, "value": key} for key, label in SHOW_AS.items()]),
+    ], role="radiogroup", className="view-switch no-print", **{"aria-labelledby": f"{element_id}-label"})

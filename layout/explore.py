@@ -8,9 +8,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layout.components import download_button, footnote, notices, view_controls
+from layout.components import download_button, footnote, notices, view_controls, view_switch
 from layout.explore_panel import empty_panel
-from layout.explore_table import map_title, table_grid, view_switch
+from layout.explore_table import map_title, table_grid
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
 from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query

@@ -8,7 +8,6 @@ so they always agree with its measure, level, year and classes.
 """
 from __future__ import annotations
 
-import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
@@ -21,19 +20,7 @@ from layout.services import AtlasServices
 from layout.tables import grid, number_column
 from layout.view import View
 
-SHOW_AS = {"map": "Map", "table": "Table"}
 TABLE_ID = "explore-table"
-
-
-def view_switch(element_id: str, value: str = "map") -> html.Div:
-    """'Show as: Map | Table', a pair of radio buttons styled as a button group (arrow keys move between them)."""
-    return html.Div([
-        html.Span("Show as", id=f"{element_id}-label", className="small fw-semibold me-2"),
-        dbc.RadioItems(id=element_id, value=value, inline=True, class_name="btn-group btn-group-sm",
-                       input_class_name="btn-check", label_class_name="btn btn-outline-primary",
-                       label_checked_class_name="active",
-                       options=[{"label": label, "value": key} for key, label in SHOW_AS.items()]),
-    ], role="radiogroup", className="view-switch no-print", **{"aria-labelledby": f"{element_id}-label"})
 
 
 def table_columns(view: View) -> list[dict]:
@@ -80,7 +67,7 @@ def table_grid() -> html.Div:
     table = grid(TABLE_ID, [], [], height="100%", column_size=None,
                  rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True})
     table.getRowId = "params.data.area_code"
-    return html.Div(table, id=f"{TABLE_ID}-frame", className="explore-table", hidden=True)
+    return html.Div(table, id=f"{TABLE_ID}-frame", className="map-table", hidden=True)
 
 
 def map_title(view: View) -> str:

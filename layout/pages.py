@@ -30,7 +30,7 @@ PAGES: tuple[Page, ...] = (
     Page("/", "Explore", "layout.explore", map_id="explore-map-region"),
     Page("/trends", "Trends & rankings", "layout.trends"),
     Page("/practice", "Practice", "layout.practice"),
-    Page("/bids", "Bids", "layout.bids"),
+    Page("/bids", "Bids", "layout.bids", map_id="bids-map-region"),
     Page("/about", "About the data", "layout.about"),
 )
 

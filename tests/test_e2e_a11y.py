@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from layout.bids.map import GAIN_SCALE
+from layout.bids.state import encode_bids
 from layout.classes import NO_DATA_COLOUR, YL_OR_RD
 from layout.mapfig import OUTLINES
 from tests.a11y_support import State, active, axe_violations, blocking, settle
@@ -14,6 +15,11 @@ from tests.e2e_support import png_colours
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
 
 TABLE_ON = ("focus:#explore-show-as input[value=map]", "ArrowRight", "wait:#explore-table .ag-row")
+BIDS_TABLE_ON = ("focus:#bids-show-as input[value=map]", "ArrowRight", "wait:#bids-table .ag-row")
+BIDS = encode_bids(({"label": "Thamesmead hub", "postcode": "SE28 8RD", "added_gp_fte": "3"},
+                    {"label": "Uplift", "practice_code": "F82003", "added_gp_fte": "2"},
+                    {"label": "Not in London", "postcode": "ZZ1 1ZZ", "added_gp_fte": "2"}))
+BIDS_SHOWN = "#bids-summary h5"
 STATES = (
     State("explore, LSOA", "/", "map"),
     *(State(f"explore, {level}", f"/?level={level}", "map") for level in ("msoa11", "ward", "borough", "ccg19",
@@ -32,6 +38,13 @@ STATES = (
     State("trends, embed", "/trends?embed=1"),
     State("practice", "/practice?practice=F82001", "#practice-title"),
     State("practice, none chosen", "/practice"),
+    State("bids, empty", "/bids", "#bids-map .js-plotly-plot"),
+    State("bids, with bids", f"/bids?year=2024&bids={BIDS}", BIDS_SHOWN),
+    State("bids, change map", f"/bids?year=2024&bids={BIDS}", BIDS_SHOWN,
+          ("focus:#bids-mode input[value=after]", "ArrowRight")),
+    State("bids, table view", f"/bids?year=2024&bids={BIDS}", BIDS_SHOWN, BIDS_TABLE_ON),
+    State("bids, embed", f"/bids?embed=1&bids={BIDS}"),
+    State("bids, print", f"/bids?year=2024&print=1&bids={BIDS}", BIDS_SHOWN),
     State("about", "/about"),
     State("page not found", "/nowhere"),
 )

@@ -98,3 +98,60 @@ def test_presenter_reaches_the_permalink_csv_and_map_image_by_keyboard(tab, app_
     tab.keyboard.press("Enter")
     tab.wait_for_url("**/?level=borough*")
     tab.wait_for_function(MAP_READY, timeout=60_000)
+
+
+def test_estates_team_adds_ranks_and_prints_bids_and_reads_them_as_a_table(tab, app_url, shots):
+    open_page(tab, app_url + "/bids?year=2024", "() => !!document.querySelector('#bids-map .js-plotly-plot')")
+    tab.wait_for_load_state("networkidle")
+    # 1. A new site by postcode: type it, Tab to the FTE, replace it, Tab to "Add bid", Enter.
+    tab.keyboard.press("Tab")
+    assert active(tab)["text"] == "Skip to map"
+    tab_to(tab, "#bids-postcode")
+    tab.keyboard.type("SE28 8RD")
+    tab_to(tab, "#bids-fte")
+    tab.keyboard.press("Control+A")
+    tab.keyboard.type("3")
+    tab_to(tab, "#bids-add")
+    tab.keyboard.press("Enter")
+    tab.wait_for_selector("#bids-add-message >> text=Added SE28 8RD.", timeout=30_000)
+    # 2. An uplift of a practice: its code, then Enter on "Add bid".
+    tab_to(tab, "#bids-practice", key="Shift+Tab")
+    tab.keyboard.type("F82003")
+    tab_to(tab, "#bids-add")
+    tab.keyboard.press("Enter")
+    tab.wait_for_selector("#bids-add-message >> text=Added", timeout=30_000)
+    tab.wait_for_function("() => document.querySelectorAll('#bids-grid .ag-center-cols-container .ag-row')"
+                          ".length === 2", timeout=30_000)
+    # 3. Rank by another objective (dropdown: Enter, arrows, Enter).
+    tab_to(tab, "#bids-objective")
+    tab.keyboard.press("Enter")
+    choose_option(tab, "Share of added FTE reaching the bottom quintile")
+    tab.wait_for_function("() => location.search.includes('objective=underserved_gain_per_fte')")
+    # 4. In the ranked table, the second bid: arrow down to it, Space selects it, its summary shows.
+    tab_to(tab, "#bids-grid .ag-header-cell, #bids-grid .ag-cell")
+    tab.keyboard.press("ArrowDown")
+    tab.keyboard.press("ArrowDown")
+    second = tab.inner_text("#bids-grid .ag-row[row-index='1'] [col-id=label]")
+    tab.keyboard.press("Space")
+    tab.wait_for_selector(f"#bids-summary h5 >> text=Bid summary: {second}", timeout=30_000)
+    # 5. Its printable page: Tab to the link, Enter opens it.
+    with tab.expect_popup() as popup:
+        tab_to(tab, "#bids-print-link")
+        tab.keyboard.press("Enter")
+    printable = popup.value
+    printable.wait_for_selector(f"#bids-summary h5 >> text=Bid summary: {second}", timeout=60_000)
+    assert "print=1" in printable.url
+    printable.close()
+    # 6. The map as a table: every LSOA before and after, the lifted ones first when sorted by change.
+    tab_to(tab, "#bids-show-as input", key="Shift+Tab")
+    tab.keyboard.press("ArrowRight")
+    tab.wait_for_selector("#bids-table .ag-row", timeout=30_000)
+    count = tab.evaluate("() => dash_ag_grid.getApi('bids-table').getDisplayedRowCount()")
+    assert count == 4835
+    tab_to(tab, "#bids-table .ag-header-cell[col-id=delta]")
+    tab.keyboard.press("Enter")  # sort by change: ascending, then descending
+    tab.keyboard.press("Enter")
+    tab.wait_for_timeout(500)
+    top = tab.evaluate("() => dash_ag_grid.getApi('bids-table').getDisplayedRowAtIndex(0).data")
+    assert top["delta"] > 0 and top["after"] == pytest.approx(top["before"] + top["delta"], abs=1e-3)
+    tab.screenshot(path=shots / "keyboard-03-bids-table.png")
