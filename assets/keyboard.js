@@ -10,7 +10,7 @@
  * - Explore: choosing an area (map, search, Enter in the table) moves focus to the side panel; Escape or
  *   "Clear selection" closes it and focus goes back to where it came from. Arrow keys through the Table view
  *   select each row's area (as a map click would) without leaving the table.
- * - The map canvas is named after the view (the map region's aria-label) and described by the live summary.
+ * - The map region and canvas are named after the view (from the live summary) and described by the summary.
  */
 (function () {
   "use strict";
@@ -70,11 +70,16 @@
     });
   }
 
+  /* The explore map is named after the view: its live summary up to the colon ("E2SFCA access by LSOA (2011),
+   * FY2024/25"), on the map region and on the canvas that takes the keyboard. */
   function nameMapCanvas() {
     const region = document.getElementById("explore-map-region");
-    const canvas = region && region.querySelector(".maplibregl-canvas");
+    const summary = document.getElementById("explore-map-summary");
+    if (!region || !summary || !summary.textContent) return;
+    const name = summary.textContent.split(":")[0];
+    setAttribute(region, "aria-label", name);
+    const canvas = region.querySelector(".maplibregl-canvas");
     if (!canvas) return;
-    const name = region.getAttribute("aria-label") || "Map";
     setAttribute(canvas, "aria-label", `${name}. Arrow keys move the map, plus and minus zoom; ` +
                  "the Table view lists every area.");
     setAttribute(canvas, "aria-describedby", "explore-map-summary");

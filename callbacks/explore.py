@@ -18,6 +18,7 @@ from layout.explore_map import (
 )
 from layout.explore_panel import panel_for, serving_csv
 from layout.explore_select import search_options, selection_change
+from layout.explore_table import map_summary
 from layout.geometry import layer_geojson
 from layout.services import AtlasServices
 from layout.view import camera_from_relayout, view_query
@@ -28,10 +29,12 @@ SELECTION = State("explore-selection", "data")
 
 
 def update_map(services: AtlasServices, controls, base, meta, selection):
-    """Same geometry -> Patches of what changed; new geometry (first render, level, PCN year) -> full figure."""
-    figure, meta, paint, content = map_outputs(services, current_view(services, base, controls, **(selection or {})),
-                                               meta)
-    return figure, meta, content.footnote, [html.Li(note) for note in content.notes], paint, content.legend
+    """Same geometry -> Patches of what changed; new geometry (first render, level, PCN year) -> full figure; and
+    the map's summary in words (read out to screen readers)."""
+    view = current_view(services, base, controls, **(selection or {}))
+    figure, meta, paint, content = map_outputs(services, view, meta)
+    return (figure, meta, content.footnote, [html.Li(note) for note in content.notes], paint, content.legend,
+            map_summary(view, content))
 
 
 def select(services: AtlasServices, click, searched, clear, controls, base):
@@ -85,7 +88,8 @@ def register(app: Dash, services: AtlasServices) -> None:
     explore_text.register(app, services)
     app.callback(output=[Output("explore-map", "figure"), Output("explore-map-meta", "data"),
                          Output("explore-footnote", "children"), Output("explore-notes", "children"),
-                         Output("explore-paint", "data"), Output("explore-legend", "children")],
+                         Output("explore-paint", "data"), Output("explore-legend", "children"),
+                         Output("explore-map-summary", "children")],
                  inputs={"controls": control_inputs("explore", NAMES)},
                  state={"base": BASE, "meta": State("explore-map-meta", "data"), "selection": SELECTION})(
         bind(services, update_map))

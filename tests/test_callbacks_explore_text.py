@@ -30,14 +30,15 @@ def test_a_chart_is_described_by_its_title_unit_and_each_series():
 
 @pytest.mark.real_data
 def test_the_live_summary_names_the_view_its_classes_persistence_and_the_selected_area(svc):
+    from callbacks.explore import update_map
     from callbacks.explore_text import describe
-    summary, name = describe(svc, None, {**CONTROLS, "level": "lsoa11"}, "")
-    assert name == "E2SFCA access by LSOA (2011), FY2024/25"
+    summary = update_map(svc, {**CONTROLS, "level": "lsoa11"}, "", None, None)[-1]
     assert summary.startswith("E2SFCA access by LSOA (2011), FY2024/25: 4,835 areas. 5 classes from the poorest "
                               "provision: ")
     assert summary.count("(967)") == 5  # quintiles of 4,835 areas
     assert "persistently poor (outlined)" in summary and "Selected" not in summary
-    summary, _ = describe(svc, {"area": "E09000007"}, CONTROLS, "")
+    summary = describe(svc, {"area": "E09000007"}, CONTROLS, "")
+    assert summary.startswith("E2SFCA access by Borough, FY2024/25: 33 areas.")
     assert "Selected: Camden, " in summary and " of 33 (1 = poorest), class " in summary
 
 
