@@ -117,7 +117,7 @@
   function choosing(event) {
     const target = event.target;
     if (!target || !target.closest) return;
-    const fromMap = target.closest("#explore-map-region") && event.type === "click";
+    const fromMap = target.closest("#explore-map-region") && !target.closest(`#${TABLE}`) && event.type === "click";
     const fromSearch = target.closest("#explore-search") || target.closest("[role=listbox], [role=option]");
     const fromTable = target.closest(`#${TABLE}`) && event.type === "keydown" && event.key === "Enter";
     if (fromMap || (fromSearch && (event.type === "click" || event.key === "Enter")) || fromTable) {
