@@ -82,16 +82,22 @@ def tab_to(tab, selector: str, limit: int = 80, key: str = "Tab") -> dict:
     raise AssertionError(f"{selector} not reached with {limit} x {key}; focus is on {active(tab)}")
 
 
+FOCUSED_OPTION = """() => { const e = document.activeElement;
+  const option = e && e.closest('[role=listbox]') && (e.closest('[role=option], label') || e);
+  return option ? option.innerText.trim() : null; }"""
+
+
 def choose_option(tab, option_text: str, limit: int = 30) -> None:
-    """In an open Dash dropdown, arrow down to the option named `option_text` and press Enter."""
+    """In a Dash dropdown just opened, arrow down to the option named `option_text` and press Enter (waiting for
+    the list to take focus first, and for each arrow to move it, so a busy machine cannot outrun it)."""
+    tab.wait_for_function(f"() => ({FOCUSED_OPTION})() !== null", timeout=15_000)
     for _ in range(limit):
-        focused = tab.evaluate("""() => { const e = document.activeElement;
-          const option = e && (e.closest('[role=option], label') || e);
-          return option ? option.innerText.trim() : null; }""")
+        focused = tab.evaluate(FOCUSED_OPTION)
         if focused == option_text:
             tab.keyboard.press("Enter")
             return
         tab.keyboard.press("ArrowDown")
+        tab.wait_for_function(f"(before) => ({FOCUSED_OPTION})() !== before", arg=focused, timeout=5_000)
     raise AssertionError(f"option {option_text!r} not reached; focus is on {active(tab)}")
 
 
