@@ -91,7 +91,7 @@ def build_model(root: Path, previous: QualityReport | None = None,
         raise
     report.sources = files.records()
     report.coverage, report.release_rows = facts.coverage, facts.release_rows
-    checks, findings = run_checks(facts, previous)
+    checks, findings = run_checks(facts, previous, report.sources)
     accepted = {tuple(pair) for pair in accept}
     fingerprints = {record["file"]: record["sha256"] for record in report.sources}
     remembered = {(a["file"], a["rule"]): a for a in (previous.accepted if previous else [])
@@ -106,11 +106,13 @@ def build_model(root: Path, previous: QualityReport | None = None,
     for file, rule in sorted(unmatched):
         report.note(f"--accept {file}:{rule} matched no finding of this build.")
     if failures:
-        first, more = failures[0], failures[1:]
-        others = f" ({len(more)} more: {', '.join(f'{f.rule} on {f.file}' for f in more)})" if more else ""
+        first = failures[0]
+        more = sorted({f"{f.rule} ({f.file.rsplit('/', 1)[-1]})" for f in failures
+                       if (f.file, f.rule) != (first.file, first.rule)})
+        others = f"; also failing: {', '.join(more)}" if more else ""
         raise PlausibilityError(root / first.file, first.rule,
-                                f"plausibility check {first.rule} failed: {first.detail}; if the file is right, "
-                                f"rerun with --accept {first.file}:{first.rule}{others}").within(root)
+                                f"plausibility check {first.rule} failed: {first.detail}; to accept it, rerun "
+                                f"with --accept {first.file}:{first.rule}{others}").within(root)
     return model
 
 

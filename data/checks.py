@@ -68,52 +68,66 @@ def _level(deviation: float, threshold: Threshold) -> str | None:
     return "warn" if abs(deviation) > threshold.warn else None
 
 
+def _keep_worst(worst: dict[str, Finding], finding: Finding) -> None:
+    """One finding per file and rule: the most severe (the first of equals)."""
+    held = worst.get(finding.file)
+    if held is None or LEVELS.index(finding.level) > LEVELS.index(held.level):
+        worst[finding.file] = finding
+
+
 Measured = list[tuple[float, str]]  # (size of each deviation, how it reads in the report)
 
 
-def rows_vs_siblings(family: str, facts: BuildFacts, previous: dict[str, int] | None,
+def rows_vs_siblings(family: str, facts: BuildFacts, previous: dict[str, int] | None, trusted: set[str],
                      threshold: Threshold) -> tuple[Measured, list[Finding]]:
+    """Each release against the median of its siblings: those unchanged since the previous build where
+    there are any (so a damaged release cannot drag the reference its siblings are judged by)."""
     rows, files = facts.release_rows.get(family, {}), facts.release_files.get(family, {})
     measured, findings = [], []
     for label, count in rows.items():
-        others = [n for other, n in rows.items() if other != label]
-        basis = "the median of the family's other releases"
-        if not others and previous:
-            others, basis = [previous.get(label, statistics.median(previous.values()))], "the previous build"
-        if not others:
+        others = {other: n for other, n in rows.items() if other != label}
+        anchors = [n for other, n in others.items() if files[other] in trusted]
+        basis = "unchanged releases" if anchors else "the family's other releases"
+        reference = statistics.median(anchors or others.values()) if others else None
+        if reference is None and previous:
+            reference, basis = previous.get(label, statistics.median(previous.values())), "the previous build"
+        if reference is None or reference < MIN_JUDGED:
             continue
-        reference = statistics.median(others)
-        if reference < MIN_JUDGED:
-            continue
-        deviation = count / reference - 1 if reference else float("inf")
+        deviation = count / reference - 1
         measured.append((abs(deviation), f"{deviation:+.1%} ({label})"))
         level = _level(deviation, threshold)
         if level:
-            findings.append(Finding(family, ROWS, files[label], level,
-                                    f"{label}: {count:,} rows, {deviation:+.0%} against {basis} ({reference:,.0f})"))
-    return measured, findings
+            findings.append(Finding(family, ROWS, files[label], level, f"{label}: {count:,} rows, "
+                                    f"{deviation:+.0%} against the median of {basis} ({reference:,.0f})"))
+    worst: dict[str, Finding] = {}
+    for finding in findings:
+        _keep_worst(worst, finding)
+    return measured, list(worst.values())
 
 
 def years_present(family: str, facts: BuildFacts, previous: dict[str, str] | None) -> list[Finding]:
-    source, covered = SOURCES[family], facts.coverage.get(family, {})
+    """A year (or release) the previous build had is named by its old file; a gap inside a yearly family's
+    span that the previous build did not cover either is named by the family's pattern."""
+    source, covered, previous = SOURCES[family], facts.coverage.get(family, {}), previous or {}
     findings = []
+    for label, file in previous.items():
+        if label not in covered:
+            shown = fy_label(int(label)) if source.yearly else label
+            findings.append(Finding(family, YEARS, file, "fail",
+                                    f"{shown} was in the previous build (from {file}); no file covers it now"))
     if source.yearly and covered:
         years = sorted(int(label) for label in covered)
         pattern = f"{source.folders[0]}/{source.glob}"
         findings += [Finding(family, YEARS, pattern, "fail",
                              f"{fy_label(year)} missing between {fy_label(years[0])} and {fy_label(years[-1])}")
-                     for year in range(years[0], years[-1] + 1) if year not in years]
-    for label, file in (previous or {}).items():
-        if label not in covered:
-            shown = fy_label(int(label)) if source.yearly else label
-            findings.append(Finding(family, YEARS, file, "fail",
-                                    f"{shown} was in the previous build (from {file}); no file covers it now"))
+                     for year in range(years[0], years[-1] + 1) if year not in years and str(year) not in previous]
     return findings
 
 
-def adjacent_years(family: str, rule: str, series: list[tuple[str, float, str, int]],
+def adjacent_years(family: str, rule: str, series: list[tuple[str, float, str, int]], trusted: set[str],
                    threshold: Threshold) -> tuple[Measured, list[Finding]]:
-    """Each change between consecutive years; a large one blames the year further from the series' median."""
+    """Each change between consecutive years. A large one blames the year whose file changed since the
+    previous build; when both (or neither) did, the year further from the series' median."""
     median = statistics.median(value for _, value, _, _ in series) if series else 0
     measured, worst = [], {}
     for (before, old, old_file, old_n), (after, new, new_file, new_n) in zip(series, series[1:], strict=False):
@@ -124,41 +138,53 @@ def adjacent_years(family: str, rule: str, series: list[tuple[str, float, str, i
         level = _level(change, threshold)
         if not level:
             continue
-        blamed, file = (after, new_file) if abs(new - median) >= abs(old - median) else (before, old_file)
+        if (old_file in trusted) != (new_file in trusted):
+            blame_after = old_file in trusted
+        else:
+            blame_after = abs(new - median) >= abs(old - median)
+        blamed, file = (after, new_file) if blame_after else (before, old_file)
         detail = f"{before} {old:,.1f} -> {after} {new:,.1f} ({change:+.0%}); {blamed} is the outlier"
-        if (file not in worst) or LEVELS.index(level) > LEVELS.index(worst[file].level):
-            worst[file] = Finding(family, rule, file, level, detail)
+        _keep_worst(worst, Finding(family, rule, file, level, detail))
     return measured, list(worst.values())
 
 
-def borough_losses(family: str, counts: pd.DataFrame, names: dict[str, str],
+def borough_losses(family: str, counts: pd.DataFrame, names: dict[str, str], trusted: set[str],
                    threshold: Threshold) -> tuple[Measured, list[Finding]]:
-    """Share of each borough's practices gone since the family's previous year (boroughs of 5+ practices)."""
+    """Share of each borough's practices gone since the family's previous year (boroughs of 5+ practices);
+    a loss blames the later year's file unless only the earlier one changed since the previous build."""
     table = counts.pivot_table(index="borough_code", columns="year", values="practices", fill_value=0)
     files = counts.drop_duplicates("year").set_index("year")["file"]
     measured, worst = [], {}
     for before, after in zip(table.columns, table.columns[1:], strict=False):
         judged = table[table[before] >= BOROUGH_MIN_PRACTICES]
         loss = 1 - judged[after] / judged[before]
+        only_before_changed = files[after] in trusted and files[before] not in trusted
+        file = files[before] if only_before_changed else files[after]
         for borough, lost in loss.items():
             where = f"{names.get(borough, borough)} {fy_label(before)} -> {fy_label(after)}"
             measured.append((float(lost), f"{lost:.1%} lost ({where})"))
             level = _level(lost, threshold) if lost > 0 else None
             if level:
-                detail = (f"{where}: {int(judged.at[borough, before])} -> {int(judged.at[borough, after])} "
-                          f"practices ({lost:.0%} lost)")
-                file = files[after]
-                if (file not in worst) or LEVELS.index(level) > LEVELS.index(worst[file].level):
-                    worst[file] = Finding(family, BOROUGH_PRACTICES, file, level, detail)
+                _keep_worst(worst, Finding(family, BOROUGH_PRACTICES, file, level,
+                                           f"{where}: {int(judged.at[borough, before])} -> "
+                                           f"{int(judged.at[borough, after])} practices ({lost:.0%} lost)"))
     return measured, list(worst.values())
 
 
-def run_checks(facts: BuildFacts, previous) -> tuple[list[dict], list[Finding]]:
+def unchanged_files(current: list[dict], previous) -> set[str]:
+    """Files read by the previous build with the same sha256 now: already judged, so trusted."""
+    before = {record["file"]: record["sha256"] for record in (previous.sources if previous else [])}
+    return {record["file"] for record in current if before.get(record["file"]) == record["sha256"]}
+
+
+def run_checks(facts: BuildFacts, previous, sources: list[dict]) -> tuple[list[dict], list[Finding]]:
     """Every rule of every family read, in manifest order: (one summary row per check, the findings).
 
-    `previous` is the last build's QualityReport (None on a first build or a
-    different data directory); it supplies the coverage and row counts to compare against.
+    `previous` is the last build's QualityReport (None on a first build or a different data directory):
+    it supplies the coverage and row counts to compare against, and the files it read (`sources`, with
+    their sha256 now) that are unchanged serve as the reference and are blamed only when nothing else can be.
     """
+    trusted = unchanged_files(sources, previous)
     checks, findings = [], []
     for family, source in SOURCES.items():
         if family not in facts.coverage and family not in facts.release_rows:
@@ -167,14 +193,14 @@ def run_checks(facts: BuildFacts, previous) -> tuple[list[dict], list[Finding]]:
             measured: Measured = []
             if rule == ROWS:
                 measured, found = rows_vs_siblings(family, facts, previous and previous.release_rows.get(family),
-                                                   threshold)
+                                                   trusted, threshold)
             elif rule == YEARS:
                 found = years_present(family, facts, previous and previous.coverage.get(family))
             elif rule == BOROUGH_PRACTICES:
                 measured, found = borough_losses(family, facts.borough_counts[family], facts.borough_names,
-                                                 threshold)
+                                                 trusted, threshold)
             else:
-                measured, found = adjacent_years(family, rule, facts.totals[(family, rule)], threshold)
+                measured, found = adjacent_years(family, rule, facts.totals[(family, rule)], trusted, threshold)
             worst = max(measured, key=lambda item: item[0], default=None)
             checks.append({
                 "family": family, "rule": rule,

@@ -44,7 +44,7 @@ GP_FTE = "london-gp-fte"  # London GP FTE (aligned practices) against adjacent y
 LIST_SIZE = "london-list-size"  # London registered patients against adjacent years
 POPULATION = "london-population"  # London resident population against adjacent mid-years
 BOROUGH_PRACTICES = "borough-practices"  # share of a borough's practices lost from one year to the next
-ROWS_THRESHOLD = Threshold(warn=0.2, fail=0.4)
+ROWS_THRESHOLD = Threshold(warn=0.2, fail=0.35)
 TOTAL_THRESHOLD = Threshold(warn=0.075, fail=0.15)
 BOROUGH_THRESHOLD = Threshold(warn=0.25, fail=0.5)
 BOROUGH_MIN_PRACTICES = 5  # a borough with fewer practices (the City of London has one) is not judged
