@@ -92,16 +92,19 @@ def build_model(root: Path, previous: QualityReport | None = None,
     report.sources = files.records()
     report.coverage, report.release_rows = facts.coverage, facts.release_rows
     checks, findings = run_checks(facts, previous, report.sources)
-    accepted = {tuple(pair) for pair in accept}
+    asked = {tuple(pair) for pair in accept}
     fingerprints = {record["file"]: record["sha256"] for record in report.sources}
-    remembered = {(a["file"], a["rule"]): a for a in (previous.accepted if previous else [])
+    remembered = {(a["file"], a["rule"], a["detail"]) for a in (previous.accepted if previous else [])
                   if fingerprints.get(a["file"]) == a["sha256"]}
-    failures = settle(checks, findings, accepted | set(remembered))
+    for finding in findings:  # accepted before, same bytes, same finding: accepted again
+        finding.accepted = (finding.file, finding.rule, finding.detail) in remembered
+    failures = settle(checks, findings, asked)
     report.checks = checks
     report.accepted = [{"file": f.file, "rule": f.rule, "detail": f.detail, "sha256": fingerprints.get(f.file),
-                        "how": "--accept" if (f.file, f.rule) not in remembered else "accepted in an earlier build"}
+                        "how": "accepted in an earlier build" if (f.file, f.rule, f.detail) in remembered
+                        else "--accept"}
                        for f in findings if f.accepted]
-    unmatched = accepted - {(f.file, f.rule) for f in findings} - {(f.file.rsplit("/", 1)[-1], f.rule)
+    unmatched = asked - {(f.file, f.rule) for f in findings} - {(f.file.rsplit("/", 1)[-1], f.rule)
                                                                     for f in findings}
     for file, rule in sorted(unmatched):
         report.note(f"--accept {file}:{rule} matched no finding of this build.")
@@ -348,12 +351,12 @@ def refresh(root: Path, target: Path, force: bool = False, accept: Iterable[tupl
 
 
 def parse_accept(values: list[str]) -> list[tuple[str, str]]:
-    """'practices/x.csv:rows-vs-siblings' -> ('practices/x.csv', 'rows-vs-siblings')."""
+    """'FILE:RULE' -> (FILE, RULE), split at the last colon."""
     pairs = [tuple(value.rsplit(":", 1)) for value in values]
     bad = [value for value, pair in zip(values, pairs, strict=True) if len(pair) != 2 or not all(pair)]
     if bad:
-        raise ValueError(f"--accept {bad[0]!r}: expected FILE:RULE, e.g. "
-                         "practices/nhs_payments_to_general_practice_london_2019-20.csv:rows-vs-siblings")
+        raise ValueError(f"--accept {bad[0]!r}: expected FILE:RULE, the file (relative to the data directory) "
+                         "and the rule as a failed check names them")
     return pairs
 
 

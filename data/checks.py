@@ -17,8 +17,8 @@ borough-practices  share of a borough's practices lost from one year to the next
 
 A deviation over `warn` is reported; over `fail` it stops the build unless
 accepted with `--accept FILE:RULE`. An acceptance is remembered with the file's
-sha256, so rebuilding the same bytes does not fail again; a changed file is
-judged afresh.
+sha256 and the finding's wording, so rebuilding the same bytes does not fail
+again; a changed file, or a different finding, is judged afresh.
 """
 from __future__ import annotations
 
@@ -106,21 +106,25 @@ def rows_vs_siblings(family: str, facts: BuildFacts, previous: dict[str, int] | 
 
 
 def years_present(family: str, facts: BuildFacts, previous: dict[str, str] | None) -> list[Finding]:
-    """A year (or release) the previous build had is named by its old file; a gap inside a yearly family's
-    span that the previous build did not cover either is named by the family's pattern."""
+    """A year missing inside a yearly family's span is named by the family's pattern (the same finding on
+    every build until the year is back); a year or release the previous build had outside that span (the
+    first or last deleted, a register snapshot removed) is named by the file it came from."""
     source, covered, previous = SOURCES[family], facts.coverage.get(family, {}), previous or {}
+    inside: set[str] = set()
     findings = []
-    for label, file in previous.items():
-        if label not in covered:
-            shown = fy_label(int(label)) if source.yearly else label
-            findings.append(Finding(family, YEARS, file, "fail",
-                                    f"{shown} was in the previous build (from {file}); no file covers it now"))
     if source.yearly and covered:
         years = sorted(int(label) for label in covered)
         pattern = f"{source.folders[0]}/{source.glob}"
-        findings += [Finding(family, YEARS, pattern, "fail",
-                             f"{fy_label(year)} missing between {fy_label(years[0])} and {fy_label(years[-1])}")
-                     for year in range(years[0], years[-1] + 1) if year not in years and str(year) not in previous]
+        for year in range(years[0], years[-1] + 1):
+            if year not in years:
+                inside.add(str(year))
+                findings.append(Finding(family, YEARS, pattern, "fail", f"{fy_label(year)} missing: no file "
+                                        "covers it, though earlier and later years are present"))
+    for label, file in previous.items():
+        if label not in covered and label not in inside:
+            shown = fy_label(int(label)) if source.yearly else label
+            findings.append(Finding(family, YEARS, file, "fail",
+                                    f"{shown} was in the previous build (from {file}); no file covers it now"))
     return findings
 
 
@@ -205,6 +209,7 @@ def run_checks(facts: BuildFacts, previous, sources: list[dict]) -> tuple[list[d
             checks.append({
                 "family": family, "rule": rule,
                 "warn": threshold.warn if threshold else None, "fail": threshold.fail if threshold else None,
+                "worst_value": round(worst[0], 4) if worst else None,
                 "worst": (f"worst {worst[1]}" if worst else
                           "no year missing" if rule == YEARS and not found else
                           f"not judged: no release of {MIN_JUDGED}+ rows or practices to compare with"
@@ -215,9 +220,10 @@ def run_checks(facts: BuildFacts, previous, sources: list[dict]) -> tuple[list[d
 
 
 def settle(checks: list[dict], findings: list[Finding], accepted: set[tuple[str, str]]) -> list[Finding]:
-    """Mark the accepted findings and each check's status; returns the failures still standing."""
+    """Mark the findings `accepted` names (by path or file name; any marked already stay so) and each check's
+    status; returns the failures still standing."""
     for finding in findings:
-        finding.accepted = (finding.file, finding.rule) in accepted or (
+        finding.accepted = finding.accepted or (finding.file, finding.rule) in accepted or (
             finding.file.rsplit("/", 1)[-1], finding.rule) in accepted
     for check in checks:
         own = [f for f in findings if (f.family, f.rule) == (check["family"], check["rule"])]

@@ -55,7 +55,12 @@ class QualityReport:
 
     @classmethod
     def from_dict(cls, raw: dict) -> QualityReport:
-        return cls(**{name: raw[name] for name in FIELDS if name in raw})
+        """The report from its JSON form; a field of the wrong shape is a ValueError (a damaged cache)."""
+        report = cls(**{name: raw[name] for name in FIELDS if name in raw})
+        wrong = [name for name in FIELDS if not isinstance(getattr(report, name), type(getattr(cls(), name)))]
+        if wrong:
+            raise ValueError(f"quality report fields of the wrong type: {', '.join(wrong)}")
+        return report
 
     def to_text(self) -> str:
         lines = ["DATA-QUALITY REPORT", "", "Files (rows in -> kept; dropped by reason)"]

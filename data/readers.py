@@ -229,7 +229,8 @@ def read_epcn(path: Path, snapshot: str, report: QualityReport) -> tuple[pd.Data
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
             sheets = pd.read_excel(path, sheet_name=None, dtype=str)
     except UNREADABLE_WORKBOOK as exc:
-        raise DataFileError(path, f"could not be read as an Excel workbook ({exc}); expected {what}") from exc
+        raise DataFileError(path, f"could not be read as an Excel workbook ({type(exc).__name__}: {exc}); "
+                                  f"expected {what}") from exc
     partner_sheet = next((s for s in sheets if _clean_header(s).lower() == "pcn core partner details"), None)
     if partner_sheet is None:
         raise DataFileError(path, f"sheets are {list(sheets)}; expected {what}")

@@ -206,7 +206,7 @@ class Inventory:
 
     def __init__(self, root: Path):
         self.root = root
-        self.used: dict[str, Release] = {}
+        self.used: dict[tuple[str, str], Release] = {}  # (relative path, family) -> release
         self.superseded: dict[str, str] = {}  # relative path -> the release that replaced it
 
     def _names(self, folder: str) -> list[str]:
@@ -236,38 +236,42 @@ class Inventory:
         return sorted(found, key=lambda release: release.vintage)
 
     def every(self, key: str) -> list[Release]:
-        """All releases of a family (select = "all"), marked as read."""
+        """All releases of a family, marked as read."""
         releases = self.releases(key)
-        self.used.update({release.relative: release for release in releases})
+        self.used.update({(release.relative, key): release for release in releases})
         return releases
 
     def latest(self, key: str) -> Release:
-        """The newest release (select = "latest"); the older ones are recorded as superseded by it."""
+        """The newest release; the older ones are recorded as superseded by it."""
         *older, newest = self.releases(key)
-        self.used[newest.relative] = newest
+        self.used[(newest.relative, key)] = newest
         self.superseded.update({release.relative: newest.relative for release in older})
         return newest
 
     def fixed(self, key: str) -> Path:
-        """The one file of a single-vintage family (its reader says so if it is missing)."""
+        """The one file of a single-edition family (its reader says so if it is missing)."""
         source = SOURCES[key]
         relative = f"{source.folders[0]}/{source.save_as}"
-        self.used[relative] = Release(source, self.root / relative, relative, "")
+        self.used[(relative, key)] = Release(source, self.root / relative, relative, "")
         return self.root / relative
 
     def records(self) -> list[dict]:
-        """Every file read (shapefile parts included) with its size and sha256, then the superseded ones."""
+        """Every file read (shapefile parts included) with its size and sha256, then the superseded ones.
+        A file read for two families (the GeoPackage's two layers) is listed once, naming both."""
+        families: dict[str, list[str]] = {}
+        for relative, key in sorted(self.used):
+            families.setdefault(relative, []).append(key)
         rows = []
-        for _, release in sorted(self.used.items()):
+        for relative, keys in families.items():
+            release = self.used[(relative, keys[0])]
             parts = [release.path]
             if release.path.suffix == ".shp":
                 parts += [release.path.with_suffix(s) for s in (".shx", ".dbf", ".prj", ".cpg")]
-            for part in parts:
-                if part.is_file():
-                    rows.append({"file": str(part.relative_to(self.root)), "family": release.source.key,
-                                 "vintage": release.vintage, "status": "used", **file_fingerprint(part)})
+            rows += [{"file": str(part.relative_to(self.root)), "family": ", ".join(keys), "vintage": release.vintage,
+                      "status": "used", **file_fingerprint(part)} for part in parts if part.is_file()]
         for relative, newest in sorted(self.superseded.items()):
-            rows.append({"file": relative, "family": self.used[newest].source.key, "vintage": "",
+            family = next(key for used, key in self.used if used == newest)
+            rows.append({"file": relative, "family": family, "vintage": "",
                          "status": f"not used: superseded by {newest}", **file_fingerprint(self.root / relative)})
         return rows
 
@@ -294,7 +298,7 @@ def source_table(records: list[dict]) -> list[dict]:
     used = [r for r in records if r["status"] == "used"]
     rows = []
     for source in SOURCES.values():
-        vintages = sorted({r["vintage"] for r in used if r["family"] == source.key})
+        vintages = sorted({r["vintage"] for r in used if source.key in r["family"].split(", ")})
         if not vintages:
             continue
         latest_year = next((v[:4] for v in reversed(vintages) if v[:4].isdigit()), "")

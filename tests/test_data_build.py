@@ -179,7 +179,7 @@ def test_unmatched_active_practices_are_named_with_their_reasons(bundle_model):
         {"practice_code": "Y06487", "name": "BABYLON GP AT HAND BIRMINGHAM", "postcode": "B94EY",
          "reason": "postcode outside the London postcode areas (not in London Code-Point)"},
         {"practice_code": "F83005", "name": "NORTHERN ROAD SURGERY", "postcode": "N77ZZ",
-         "reason": "postcode not in Code-Point Open (2025 or older London releases)"}]
+         "reason": "postcode not in Code-Point Open (newest or older London releases)"}]
     text = bundle_model.quality.to_text()
     assert "practice_code=Y06487, name=BABYLON GP AT HAND BIRMINGHAM, postcode=B94EY" in text
 

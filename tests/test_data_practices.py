@@ -22,7 +22,7 @@ from data.readers import read_codepoint
 from data.sources import Inventory
 
 OUTSIDE = "postcode outside the London postcode areas (not in London Code-Point)"
-NOT_IN_CODEPOINT = "postcode not in Code-Point Open (2025 or older London releases)"
+NOT_IN_CODEPOINT = "postcode not in Code-Point Open (newest or older London releases)"
 T = pd.Timestamp
 
 
