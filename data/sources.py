@@ -90,7 +90,8 @@ class Source:
 
 GLA_FOLDER = ("geography/london_datastore_statistical_gis_boundaries",)
 GLA = dict(publisher="Greater London Authority (London Datastore), from ONS/OS 2011 Census geography",
-           page="Statistical GIS Boundary Files for London", attribution=OS_ATTRIBUTION.format(year=2011))
+           page="Statistical GIS Boundary Files for London", attribution=OS_ATTRIBUTION.format(year=2011),
+           note="the ESRI/ folder of statistical-gis-boundaries-london.zip (.shp with its .shx, .dbf and .prj)")
 ONS = dict(publisher="Office for National Statistics", attribution=ONS_ATTRIBUTION)
 ODS = dict(publisher="NHS England, Organisation Data Service (ODS)")
 NHS_DIGITAL = dict(publisher="NHS England (formerly NHS Digital)")
@@ -136,7 +137,8 @@ SOURCES: dict[str, Source] = {source.key: source for source in (
            note="File 8, London LSOAs, snake_case names", **IOD),
     Source("ptal", "Public Transport Accessibility Levels (average PTAI 2015 by LSOA 2011)", ("geography/transport",),
            "LSOA2011_AvPTAI2015.csv", ("LSOA2011", "AvPTAI2015", "PTAL"),
-           publisher="Transport for London (London Datastore)", page="Public Transport Accessibility Levels"),
+           publisher="Transport for London (London Datastore)", page="Public Transport Accessibility Levels",
+           note="the LSOA 2011 average PTAI file, as published"),
     Source("epraccur", "GP practice register (epraccur)", ("practices",), "epraccur_london_YYYY-MM.csv",
            ("Organisation Code", "Name", "National Grouping", "High Level Health Geography", "Postcode", "Open Date",
             "Close Date", "Status Code", "Commissioner", "Prescribing Setting"),

@@ -10,7 +10,15 @@ import pytest
 
 from data import loader
 from data.config import REPO_ROOT
-from data.sources import SOURCES, Inventory, source_table, vintage_span
+from data.sources import (
+    BOROUGH_THRESHOLD,
+    ROWS_THRESHOLD,
+    SOURCES,
+    TOTAL_THRESHOLD,
+    Inventory,
+    source_table,
+    vintage_span,
+)
 from tests.fixtures.bundle import (
     CODEPOINT_CURRENT,
     EPRACCUR,
@@ -184,3 +192,17 @@ def test_every_new_file_is_listed_with_its_sha256(refreshed):
     for name in (NEW_PAYMENTS, NEW_EPRACCUR, NEW_WORKFORCE, NEW_CODEPOINT, NEW_FLOWS):
         assert (sources[name]["status"], sources[name]["sha256"]) == ("used", sha256(root / name)), name
     assert {c["status"] for c in atlas.quality.checks} == {"pass"}
+
+
+def test_the_refresh_guide_names_every_family_its_page_and_the_thresholds():
+    readme = (REPO_ROOT / "README.md").read_text()
+    guide = readme[readme.index("## Refreshing the data"):readme.index("## Set up")]
+    for key, source in SOURCES.items():
+        saved = f"{source.folders[0]}/{source.save_as}"
+        assert saved in guide or (source.folders[0] in guide and Path(source.save_as).stem in guide), key
+        assert source.page.split(" (")[0] in guide, key
+        assert source.layer in guide, key
+    for threshold, wording in ((ROWS_THRESHOLD.fail, "±{} %"), (TOTAL_THRESHOLD.fail, "±{} %"),
+                               (SOURCES["population"].rules["london-population"].fail, "±{} %"),
+                               (BOROUGH_THRESHOLD.fail, "practices lost in a year (`borough-practices`, {} %)")):
+        assert wording.format(round(100 * threshold)) in guide
