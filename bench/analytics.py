@@ -21,17 +21,19 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import median_seconds, report  # noqa: E402
-from callbacks.context import provision  # noqa: E402
+from bench.harness import median_seconds, real_services, report  # noqa: E402
 from geo.access import decay_matrix, e2sfca, gaussian_weight  # noqa: E402
 from geo.hotspots import getis_ord_gi_star, lsoa_weights  # noqa: E402
+from geo.params import AnalysisParams  # noqa: E402
 from geo.persistence import classify_persistence  # noqa: E402
 
 YEAR, D0, WEIGHTS = 2023, 1600.0, "age"
+PARAMS = AnalysisParams(weights=WEIGHTS, d0=D0)
+SERVICES = real_services()
 
 
 def bench_e2sfca(runs: int) -> None:
-    model = provision()
+    model = SERVICES.provision
     points = model.supply_points(YEAR)
     supply_xy = points[["easting", "northing"]].to_numpy(float)
     demand, supply = model.need_population(YEAR, WEIGHTS), points["gp_fte"].to_numpy()
@@ -94,7 +96,7 @@ def check_same(vectorised: pd.DataFrame, naive: pd.DataFrame) -> None:
 
 
 def bench_persistence(runs: int) -> None:
-    values = provision().series("e2sfca", "lsoa11", WEIGHTS, D0)[["area_code", "year", "value"]]
+    values = SERVICES.tables.series("e2sfca", "lsoa11", PARAMS)[["area_code", "year", "value"]]
     years = values["year"].nunique()
     k = years  # the loop baseline counts every year, so the window is all of them
     fast = classify_persistence(values, k=k, n=years)
@@ -112,8 +114,8 @@ def bench_persistence(runs: int) -> None:
 
 
 def bench_gi_star(runs: int) -> None:
-    lsoa = provision().atlas.areas["lsoa11"]
-    values = provision().area_values("e2sfca", "lsoa11", YEAR, WEIGHTS, D0)[["area_code", "value"]]
+    lsoa = SERVICES.atlas.areas["lsoa11"]
+    values = SERVICES.provision.area_values("e2sfca", "lsoa11", YEAR, PARAMS)[["area_code", "value"]]
     weights = lsoa_weights(lsoa)
 
     def esda_alone():
@@ -135,7 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    provision().lsoa_values("e2sfca", YEAR)  # load the cache before timing
+    SERVICES.provision.lsoa_values("e2sfca", YEAR)  # load the cache before timing
     bench_e2sfca(args.runs)
     bench_persistence(max(3, args.runs // 2))
     bench_gi_star(max(3, args.runs // 3))

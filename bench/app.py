@@ -1,4 +1,4 @@
-"""App speed against the budgets of DESIGN.md section 5: `python -m bench.app [--runs N]`.
+"""App speed against the budgets in docs/ARCHITECTURE.md ("Budgets"): `python -m bench.app [--runs N]`.
 
 Prints, each as the median of several runs with the ratio to a baseline measured in the same run:
 
@@ -89,16 +89,18 @@ def bench_server(runs: int) -> None:
     import plotly.graph_objects as go
     from plotly.io.json import to_json_plotly
 
-    from app import app
-    from callbacks.context import area_tables, layer_for
+    from app import create_app
+    from bench.harness import real_services
     from callbacks.explore import update_map
 
+    services = real_services()
+    app = create_app(services)
     with app.server.test_request_context("/"):
-        _, meta, *_ = update_map(CONTROLS, "", None, None)
+        _, meta, *_ = update_map(services, CONTROLS, "", None, None)
 
         def switch(controls) -> float:
             began = time.perf_counter()
-            to_json_plotly(update_map(controls, "", meta, None))  # as Dash serialises a response
+            to_json_plotly(update_map(services, controls, "", meta, None))  # as Dash serialises a response
             return 1000 * (time.perf_counter() - began)
 
         measures = ["patients_per_gp_fte", "gp_fte_per_10k", "nearest_practice_m", "e2sfca"]
@@ -108,8 +110,8 @@ def bench_server(runs: int) -> None:
         warm_measure = [switch({**CONTROLS, "measure": measures[i % 4]}) for i in range(runs * 4)]
         warm_year = [switch({**CONTROLS, "year": years[i % 6]}) for i in range(runs * 4)]
 
-        table = area_tables().table("lsoa11", "e2sfca", 2025)
-        geometry = json.loads(layer_for("lsoa11", 2025).body)
+        table = services.tables.table("lsoa11", "e2sfca", 2025)
+        geometry = json.loads(services.layers.of("lsoa11", 2025).body)
         naive = []
         for _ in range(max(2, runs // 2)):
             began = time.perf_counter()

@@ -32,17 +32,17 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import median_seconds, report  # noqa: E402
-from callbacks.context import provision  # noqa: E402
+from bench.harness import median_seconds, real_services, report  # noqa: E402
 from geo.access import decay_matrix, e2sfca  # noqa: E402
 from geo.bids import bid_baseline, evaluate, ranked_table, read_bids  # noqa: E402
+from geo.params import AnalysisParams  # noqa: E402
 
-YEAR, D0, WEIGHTS = 2024, 1600.0, "age"
+YEAR, PARAMS = 2024, AnalysisParams(weights="age", d0=1600.0)
 SEED, BIDS = 20240331, 50
 
 
-def sample_bids(count: int) -> pd.DataFrame:
-    postcodes = provision().atlas.postcodes
+def sample_bids(services, count: int) -> pd.DataFrame:
+    postcodes = services.atlas.postcodes
     sample = postcodes[postcodes["live"]].sample(count, random_state=SEED)
     return pd.DataFrame({"label": [f"bid {i + 1}" for i in range(count)], "postcode": sample["postcode"].to_numpy(),
                          "added_gp_fte": np.resize(["1.5", "3", "4.5", "6"], count),
@@ -67,7 +67,7 @@ def naive(raw: pd.DataFrame, base) -> list[float]:
     poor = base.access <= base.cut
 
     def access_with(chosen: np.ndarray) -> np.ndarray:
-        decay = decay_matrix(base.lsoa_xy, np.vstack([xy, sites[chosen]]), base.d0)
+        decay = decay_matrix(base.lsoa_xy, np.vstack([xy, sites[chosen]]), base.params.d0)
         return e2sfca(decay, base.need, np.concatenate([supply, fte[chosen]])).access
 
     def lifted(access: np.ndarray) -> float:
@@ -84,35 +84,38 @@ def naive(raw: pd.DataFrame, base) -> list[float]:
     return scores
 
 
-def page_callbacks(many: pd.DataFrame):
+def page_callbacks(services, many: pd.DataFrame):
     """The Bids page's server work for one added bid, and for a 50-bid CSV upload (Dash callback functions)."""
     from dash._callback_context import context_value
     from dash._utils import AttributeDict
 
-    import app  # noqa: F401  (creates the Dash app: page layouts need its path prefix)
     import callbacks.bids as page
+    from callbacks.common import bind
 
-    controls = {"year": YEAR, "weights": WEIGHTS, "d0": D0, "k": 4, "n": 5, "objective": "lifted_per_fte",
-                "close": "", "merge": ""}
+    render, sync_url, add_bid, upload = (bind(services, callback) for callback in
+                                         (page.render, page.sync_url, page.add_bid, page.upload))
+
+    controls = {"year": YEAR, "weights": PARAMS.weights, "d0": PARAMS.d0, "k": PARAMS.k, "n": PARAMS.n,
+                "objective": "lifted_per_fte", "close": "", "merge": ""}
     base = f"?year={YEAR}"
     form = {"label": "", "postcode": many["postcode"].iloc[0], "practice": "", "fte": 3, "cost": None}
-    upload = "data:text/csv;base64," + base64.b64encode(many.to_csv(index=False).encode()).decode()
+    csv_upload = "data:text/csv;base64," + base64.b64encode(many.to_csv(index=False).encode()).decode()
 
     def after(rows):
         def run():
             context_value.set(AttributeDict(triggered_inputs=[{"prop_id": "bids-store.data", "value": None}]))
-            page.render(rows=rows, focus=None, mode="after", pending=None, controls=controls, base=base)
+            render(rows=rows, focus=None, mode="after", pending=None, controls=controls, base=base)
         copy_context().run(run)
-        page.sync_url(rows=rows, focus=None, controls=controls, base=base)
+        sync_url(rows=rows, focus=None, controls=controls, base=base)
 
     def add_one():
-        page._scenario.cache_clear()
-        rows, *_ = page.add_bid(clicks=1, submits=None, form=form, pending=None, rows=[], controls=controls, base=base)
+        services.bids.clear_scenarios()
+        rows, *_ = add_bid(clicks=1, submits=None, form=form, pending=None, rows=[], controls=controls, base=base)
         after(rows)
 
     def upload_many():
-        page._scenario.cache_clear()
-        rows, _ = page.upload(contents=upload, filename="bids.csv", rows=[], controls=controls, base=base)
+        services.bids.clear_scenarios()
+        rows, _ = upload(contents=csv_upload, filename="bids.csv", rows=[], controls=controls, base=base)
         after(rows)
 
     return add_one, upload_many
@@ -122,24 +125,28 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    model = provision()
+    services = real_services()
+    model = services.provision
     started = time.perf_counter()
-    base = bid_baseline(model, YEAR, WEIGHTS, D0)
-    print(f"baseline for {YEAR}, {WEIGHTS}, d0 {D0:,.0f} m (E2SFCA over all years for persistence, cut, decay): "
-          f"{(time.perf_counter() - started) * 1000:,.0f} ms once per parameter set per process", flush=True)
+    base = bid_baseline(services.tables, YEAR, PARAMS)
+    print(f"baseline for {YEAR}, {PARAMS.weights}, d0 {PARAMS.d0:,.0f} m (E2SFCA over all years for persistence, "
+          f"cut, decay): {(time.perf_counter() - started) * 1000:,.0f} ms once per parameter set per process",
+          flush=True)
 
-    many = sample_bids(BIDS)
+    many = sample_bids(services, BIDS)
     one = many.head(1)
     summary = evaluate(many, base).summary
-    print(f"inputs: {len(model.lsoa_codes):,} LSOAs, {len(base.practices):,} practices; {summary['bids_valid']} of "
+    print(f"inputs: {len(model.lsoa_codes):,} LSOAs, {len(base.practices):,} practices; {summary.bids_valid} of "
           f"{BIDS} sampled postcodes valid; need-weighted residents lifted: combined "
-          f"{summary['combined_lifted_need']:,.0f}, sum of singles {summary['lifted_need_sum_of_singles']:,.0f}",
+          f"{summary.combined_lifted_need:,.0f}, sum of singles {summary.lifted_need_sum_of_singles:,.0f}",
           flush=True)
-    add_one, upload_many = page_callbacks(many)
-    report("page: add one bid by postcode (add_bid + render + sync_url callbacks)",
-           median_seconds(add_one, args.runs), budget=0.300)
-    report(f"page: upload {BIDS} bids as CSV (upload + render + sync_url callbacks)",
-           median_seconds(upload_many, args.runs), budget=5.0)
+    from app import create_app  # the Dash app over these services: page layouts need its path prefix
+    with create_app(services).server.test_request_context("/"):
+        add_one, upload_many = page_callbacks(services, many)
+        report("page: add one bid by postcode (add_bid + render + sync_url callbacks)",
+               median_seconds(add_one, args.runs), budget=0.300)
+        report(f"page: upload {BIDS} bids as CSV (upload + render + sync_url callbacks)",
+               median_seconds(upload_many, args.runs), budget=5.0)
     ours_one = median_seconds(lambda: ours(one, base), args.runs)
     naive_one = median_seconds(lambda: naive(one, base), args.runs)
     report("one bid end to end (validate, deltas, scores, rank, table, map values)", ours_one, budget=0.300,

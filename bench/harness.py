@@ -28,3 +28,10 @@ def report(name: str, seconds: float, budget: float | None = None, baseline: tup
         line += f"; {label} {base * 1000:,.2f} ms -> {base / seconds:,.1f}x"
     print(line, flush=True)
     return line
+
+
+def real_services():
+    """The services over the real bundle, built as the app builds them (the cache builds itself if needed)."""
+    from data.loader import load_atlas
+    from layout.services import AtlasServices
+    return AtlasServices(load_atlas())

@@ -3,139 +3,81 @@
 The bid rows live in the `bids-store` (and the URL); only three callbacks
 write them (add, upload, remove/clear), each after validating what it adds,
 so a refused file or a bad form entry leaves the user's list untouched.
+Scenarios come from the services' `BidScenarios` (`services.bids`), so the
+same inputs give every user the same memoised, read-only result.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-from functools import lru_cache
 
 import dash_bootstrap_components as dbc
-import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.context import geometry_urls, named_layer, provision, view_options
-from geo.bids import (
-    INPUT_COLUMNS,
-    MAX_BIDS,
-    BidBaseline,
-    BidFileError,
-    Scenario,
-    bid_baseline,
-    bid_rows,
-    bids_from_csv,
-    evaluate,
-    missing_columns,
-    parse_changes,
-    summary_line,
-)
-from layout.bids import (
-    BidsView,
-    bid_summary,
-    bids_query,
-    camera_for,
-    clean_row,
-    form_row,
-    grid_rows,
-    map_camera,
-    map_patch,
-    map_updates,
-    pending_site,
-    ranked_csv,
-    state_from_controls,
-    summary_cards,
-)
+from callbacks.common import bind
+from data.bid_intake import MAX_BIDS, BidFileError, bid_rows, bids_from_csv, missing_columns
+from geo.bids import BID_LEVEL, Scenario, summary_line
+from layout.bids.map import camera_for, map_camera, map_patch, map_updates, pending_site
+from layout.bids.report import bid_summary, grid_rows, ranked_csv, summary_cards
+from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
+from layout.services import AtlasServices
 
 CONTROL_NAMES = ("year", "weights", "d0", "k", "n", "objective", "close", "merge")
 CONTROLS = {name: Input(f"bids-{name}", "value") for name in CONTROL_NAMES}
 CONTROL_STATES = {name: State(f"bids-{name}", "value") for name in CONTROL_NAMES}
 BASE = State("bids-base", "data")
 ROWS = State("bids-store", "data")
+FORM = {name: State(f"bids-{name}", "value") for name in ("label", "postcode", "practice", "fte", "cost")}
 
 
-@lru_cache(maxsize=8)
-def baseline_for(year: int, weights: str, d0: float, k: int, n: int) -> BidBaseline:
-    return bid_baseline(provision(), year, weights, d0, k, n)
-
-
-@lru_cache(maxsize=32)
-def _scenario(rows_json: str, year, weights, d0, k, n, objective, close, merge) -> tuple[Scenario, tuple[str, ...]]:
-    base = baseline_for(year, weights, d0, k, n)
-    changes, problems = parse_changes(close, merge, base)
-    raw = pd.DataFrame(json.loads(rows_json), columns=list(INPUT_COLUMNS))
-    return evaluate(raw, base, changes, objective), tuple(problems)
-
-
-def scenario_for(state: BidsView) -> tuple[Scenario, tuple[str, ...]]:
+def scenario_for(services: AtlasServices, state: BidsView) -> tuple[Scenario, tuple[str, ...]]:
     """The scored scenario of a page state (same inputs -> the same memoised, read-only result)."""
-    view = state.view
-    return _scenario(json.dumps(list(state.bids)), view.year, view.weights, view.d0, view.k, view.n, state.objective,
-                     state.close, state.merge)
+    return services.bids.scenario(state.bids, state.view.year, state.params, state.objective, state.close,
+                                  state.merge)
 
 
-def current_state(base: str | None, rows, focus, controls: dict) -> BidsView:
-    return state_from_controls(base, rows, focus, controls, view_options())
+def current_state(services: AtlasServices, base: str | None, rows, focus, controls: dict) -> BidsView:
+    return state_from_controls(base, rows, focus, controls, services.view_options)
 
 
 def _alert(text: str, colour: str) -> dbc.Alert:
     return dbc.Alert(text, color=colour, class_name="py-1 px-2 mb-0 small")
 
 
-@callback(Output("bids-grid", "rowData"), Output("bids-cards", "children"), Output("bids-map", "figure"),
-          Output("bids-footnote", "children"), Output("bids-notes", "children"), Output("bids-summary", "children"),
-          Output("bids-pending", "children"),
-          inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"),
-                  "mode": Input("bids-mode", "value"), "pending": Input("bids-click", "data"), "controls": CONTROLS},
-          state={"base": BASE})
-def render(rows, focus, mode, pending, controls, base):
+def render(services: AtlasServices, rows, focus, mode, pending, controls, base):
     """Scores, table, map values (a Patch: geometry never moves) and the focused bid's one-page summary."""
-    state = current_state(base, rows, focus, controls)
-    scenario, problems = scenario_for(state)
+    state = current_state(services, base, rows, focus, controls)
+    scenario, problems = scenario_for(services, state)
     query, too_long = bids_query(state)
-    codes = named_layer("lsoa11").codes
-    patch = map_patch(map_updates(scenario, mode, codes, pending))
+    urls = services.layers.urls(BID_LEVEL, state.view.year)
+    patch = map_patch(map_updates(scenario, mode, services.layers.named(BID_LEVEL).codes, pending))
     camera = camera_for(scenario) if ctx.triggered_id in (None, "bids-store") else None
     if camera:
-        patch["layout"]["map"] = map_camera(geometry_urls("lsoa11", state.view.year)["borough"], camera)
+        patch["layout"]["map"] = map_camera(urls["borough"], camera)
     notes = [html.Li(text) for text in (*state.notices, *problems, *([too_long] if too_long else []))]
-    footnote = f"{summary_line(scenario.summary)}. Basis: {scenario.summary['basis']}."
-    summary = bid_summary(scenario, state.focus, query, geometry_urls("lsoa11", state.view.year)["lsoa"])
+    footnote = f"{summary_line(scenario.summary)}. Basis: {scenario.summary.basis}."
+    summary = bid_summary(scenario, state.focus, query, urls["lsoa"])
     return (grid_rows(scenario), summary_cards(scenario), patch, footnote, notes, summary,
             pending["text"] if pending else "")
 
 
-@callback(Output("url", "search", allow_duplicate=True), Output("bids-permalink", "href"),
-          inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"), "controls": CONTROLS},
-          state={"base": BASE}, prevent_initial_call=True)
-def sync_url(rows, focus, controls, base):
+def sync_url(services: AtlasServices, rows, focus, controls, base):
     """The URL (and permalink) carry the bids and settings, so the shortlist can be shared."""
-    query, _ = bids_query(current_state(base, rows, focus, controls))
+    query, _ = bids_query(current_state(services, base, rows, focus, controls))
     return query, query
 
 
-@callback(Output("bids-click", "data"), Output("bids-practice", "value", allow_duplicate=True),
-          Output("bids-postcode", "value", allow_duplicate=True), inputs={"click": Input("bids-map", "clickData")},
-          state={"controls": CONTROL_STATES, "base": BASE, "rows": ROWS}, prevent_initial_call=True)
-def map_click(click, controls, base, rows):
+def map_click(services: AtlasServices, click, controls, base, rows):
     """A click proposes a site: a practice dot fills the uplift code, an area drops a site at its centre."""
-    view = current_state(base, rows, None, controls).view
-    proposal = pending_site(click, baseline_for(view.year, view.weights, view.d0, view.k, view.n))
+    state = current_state(services, base, rows, None, controls)
+    proposal = pending_site(click, services.bids.baseline(state.view.year, state.params))
     if proposal is None:
         raise PreventUpdate
     return proposal, proposal["practice_code"], ""
 
 
-@callback(Output("bids-store", "data", allow_duplicate=True), Output("bids-add-message", "children"),
-          Output("bids-click", "data", allow_duplicate=True), Output("bids-postcode", "value"),
-          Output("bids-practice", "value"), Output("bids-label", "value"),
-          inputs={"clicks": Input("bids-add", "n_clicks"), "submits": Input("bids-postcode", "n_submit")},
-          state={"form": {name: State(f"bids-{name}", "value") for name in ("label", "postcode", "practice", "fte",
-                                                                              "cost")},
-                 "pending": State("bids-click", "data"), "rows": ROWS, "controls": CONTROL_STATES, "base": BASE},
-          prevent_initial_call=True)
-def add_bid(clicks, submits, form, pending, rows, controls, base):
+def add_bid(services: AtlasServices, clicks, submits, form, pending, rows, controls, base):
     """Add the form's bid only if it is valid with the bids already listed (else say why, change nothing)."""
     row = form_row(form["label"], form["postcode"], form["practice"], form["fte"], form["cost"], pending)
     if row is None:
@@ -144,8 +86,7 @@ def add_bid(clicks, submits, form, pending, rows, controls, base):
     if len(rows) >= MAX_BIDS:
         return no_update, _alert(f"The list already holds {MAX_BIDS:,} bids (the limit).", "warning"), \
             *[no_update] * 4
-    state = current_state(base, rows + [row], None, controls)
-    scenario, _ = scenario_for(state)
+    scenario, _ = scenario_for(services, current_state(services, base, rows + [row], None, controls))
     status = scenario.bids["status"].iloc[-1]
     if status != "ok":
         return no_update, _alert(f"Not added: {status}.", "danger"), *[no_update] * 4
@@ -176,11 +117,8 @@ def upload_rows(contents: str, filename: str, rows: list) -> tuple[list | None, 
     return added, f"Added {len(frame):,} rows from {filename}", "success"
 
 
-@callback(Output("bids-store", "data", allow_duplicate=True), Output("bids-upload-message", "children"),
-          inputs={"contents": Input("bids-upload", "contents")},
-          state={"filename": State("bids-upload", "filename"), "rows": ROWS, "controls": CONTROL_STATES, "base": BASE},
-          prevent_initial_call=True)
-def upload(contents, filename, rows, controls, base):
+
+def upload(services: AtlasServices, contents, filename, rows, controls, base):
     """Append a CSV's rows (bad rows too: they are listed with their reasons); refuse unreadable files whole."""
     if not contents:
         raise PreventUpdate
@@ -188,7 +126,7 @@ def upload(contents, filename, rows, controls, base):
     added, message, colour = upload_rows(contents, filename or "upload", rows)
     if added is None:
         return no_update, _alert(message, colour)
-    scenario, _ = scenario_for(current_state(base, rows + added, None, controls))
+    scenario, _ = scenario_for(services, current_state(services, base, rows + added, None, controls))
     statuses = scenario.bids["status"].iloc[len(rows):]
     bad = int((statuses != "ok").sum())
     detail = f": {len(added) - bad:,} valid" + (f", {bad:,} with problems (listed in the table with reasons)."
@@ -196,9 +134,6 @@ def upload(contents, filename, rows, controls, base):
     return rows + added, _alert(message + detail, "warning" if bad else colour)
 
 
-@callback(Output("bids-store", "data", allow_duplicate=True), Output("bids-focus", "data", allow_duplicate=True),
-          Input("bids-remove", "n_clicks"), Input("bids-clear", "n_clicks"),
-          State("bids-grid", "selectedRows"), ROWS, prevent_initial_call=True)
 def edit(remove, clear, selected, rows):
     """Remove the selected bid, or clear the list."""
     if ctx.triggered_id == "bids-clear":
@@ -209,16 +144,52 @@ def edit(remove, clear, selected, rows):
     return [row for number, row in enumerate(rows or [], start=1) if number not in chosen], None
 
 
-@callback(Output("bids-focus", "data"), Input("bids-grid", "selectedRows"), prevent_initial_call=True)
 def focus(selected):
     if not selected:
         raise PreventUpdate
     return selected[0].get("row")
 
 
-@callback(Output("bids-download", "data"), inputs={"clicks": Input("bids-download-csv", "n_clicks")},
-          state={"rows": ROWS, "controls": CONTROL_STATES, "base": BASE}, prevent_initial_call=True)
-def download(clicks, rows, controls, base):
-    state = current_state(base, rows, None, controls)
-    scenario, _ = scenario_for(state)
+def download(services: AtlasServices, clicks, rows, controls, base):
+    state = current_state(services, base, rows, None, controls)
+    scenario, _ = scenario_for(services, state)
     return dcc.send_string(ranked_csv(scenario), f"gp-atlas_bids_{state.view.year}_{state.objective}.csv")
+
+
+def register(app: Dash, services: AtlasServices) -> None:
+    app.callback(Output("bids-grid", "rowData"), Output("bids-cards", "children"), Output("bids-map", "figure"),
+                 Output("bids-footnote", "children"), Output("bids-notes", "children"),
+                 Output("bids-summary", "children"), Output("bids-pending", "children"),
+                 inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"),
+                         "mode": Input("bids-mode", "value"), "pending": Input("bids-click", "data"),
+                         "controls": CONTROLS},
+                 state={"base": BASE})(bind(services, render))
+    app.callback(Output("url", "search", allow_duplicate=True), Output("bids-permalink", "href"),
+                 inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"),
+                         "controls": CONTROLS},
+                 state={"base": BASE}, prevent_initial_call=True)(bind(services, sync_url))
+    app.callback(Output("bids-click", "data"), Output("bids-practice", "value", allow_duplicate=True),
+                 Output("bids-postcode", "value", allow_duplicate=True),
+                 inputs={"click": Input("bids-map", "clickData")},
+                 state={"controls": CONTROL_STATES, "base": BASE, "rows": ROWS}, prevent_initial_call=True)(
+        bind(services, map_click))
+    app.callback(Output("bids-store", "data", allow_duplicate=True), Output("bids-add-message", "children"),
+                 Output("bids-click", "data", allow_duplicate=True), Output("bids-postcode", "value"),
+                 Output("bids-practice", "value"), Output("bids-label", "value"),
+                 inputs={"clicks": Input("bids-add", "n_clicks"), "submits": Input("bids-postcode", "n_submit")},
+                 state={"form": FORM, "pending": State("bids-click", "data"), "rows": ROWS,
+                        "controls": CONTROL_STATES, "base": BASE},
+                 prevent_initial_call=True)(bind(services, add_bid))
+    app.callback(Output("bids-store", "data", allow_duplicate=True), Output("bids-upload-message", "children"),
+                 inputs={"contents": Input("bids-upload", "contents")},
+                 state={"filename": State("bids-upload", "filename"), "rows": ROWS, "controls": CONTROL_STATES,
+                        "base": BASE},
+                 prevent_initial_call=True)(bind(services, upload))
+    app.callback(Output("bids-store", "data", allow_duplicate=True),
+                 Output("bids-focus", "data", allow_duplicate=True),
+                 Input("bids-remove", "n_clicks"), Input("bids-clear", "n_clicks"),
+                 State("bids-grid", "selectedRows"), ROWS, prevent_initial_call=True)(edit)
+    app.callback(Output("bids-focus", "data"), Input("bids-grid", "selectedRows"), prevent_initial_call=True)(focus)
+    app.callback(Output("bids-download", "data"), inputs={"clicks": Input("bids-download-csv", "n_clicks")},
+                 state={"rows": ROWS, "controls": CONTROL_STATES, "base": BASE}, prevent_initial_call=True)(
+        bind(services, download))

@@ -1,11 +1,24 @@
-"""Glue shared by the pages' callbacks: reading controls back into a View, and the year slider."""
+"""Glue shared by the pages' callbacks: binding the services, reading controls back into a View, the year
+slider."""
 from __future__ import annotations
 
-from dash import Input, Output, State, callback
+from collections.abc import Callable
 
-from callbacks.context import view_options
+from dash import Dash, Input, Output, State
+
 from layout.components import VIEW_CONTROLS, control_id, view_from_controls, year_slider_props
+from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query
+
+
+def bind(services: AtlasServices, function: Callable) -> Callable:
+    """`function` with the services as its first argument, as Dash calls a callback (positional or keyword
+    arguments, as its inputs are declared)."""
+    def callback(*args, **kwargs):
+        return function(services, *args, **kwargs)
+    callback.__name__, callback.__qualname__ = function.__name__, function.__qualname__
+    callback.__module__, callback.__doc__ = function.__module__, function.__doc__
+    return callback
 
 
 def control_inputs(prefix: str, names=VIEW_CONTROLS) -> dict[str, Input]:
@@ -16,22 +29,24 @@ def control_states(prefix: str, names=VIEW_CONTROLS) -> dict[str, State]:
     return {name: State(control_id(prefix, name), "value") for name in names}
 
 
-def current_view(base_query: str | None, controls: dict, **changes) -> View:
+def current_view(services: AtlasServices, base_query: str | None, controls: dict, **changes) -> View:
     """The URL's view with the controls (and selection/camera) applied, re-validated like a fresh link.
 
     Re-parsing means a momentarily inconsistent control set (a year the new
     measure lacks, an area of another level) degrades to defaults, never errors.
     """
-    options = view_options()
+    options = services.view_options
     base = parse_view(base_query, options)
     return parse_view(view_query(view_from_controls(base, **controls, **changes)), options)
 
 
-def register_year_slider(prefix: str) -> None:
+def year_slider(services: AtlasServices, measure, level, year):
     """Year slider range follows the years the chosen measure has at the chosen level."""
-    @callback(Output(control_id(prefix, "year"), "min"), Output(control_id(prefix, "year"), "max"),
-              Output(control_id(prefix, "year"), "marks"), Output(control_id(prefix, "year"), "value"),
-              Input(control_id(prefix, "measure"), "value"), Input(control_id(prefix, "level"), "value"),
-              State(control_id(prefix, "year"), "value"), prevent_initial_call=True)
-    def year_slider(measure, level, year):
-        return year_slider_props(view_options().years[(measure, level)], year)
+    return year_slider_props(services.view_options.years[(measure, level)], year)
+
+
+def register_year_slider(app: Dash, services: AtlasServices, prefix: str) -> None:
+    app.callback(Output(control_id(prefix, "year"), "min"), Output(control_id(prefix, "year"), "max"),
+                 Output(control_id(prefix, "year"), "marks"), Output(control_id(prefix, "year"), "value"),
+                 Input(control_id(prefix, "measure"), "value"), Input(control_id(prefix, "level"), "value"),
+                 State(control_id(prefix, "year"), "value"), prevent_initial_call=True)(bind(services, year_slider))

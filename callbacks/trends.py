@@ -1,33 +1,38 @@
 """Trends & rankings callbacks: controls -> ranked table, distribution chart, URL; CSV of the rows as shown."""
 from __future__ import annotations
 
-from dash import Input, Output, State, callback, dcc
+from dash import Dash, Input, Output, State, dcc
 
-from callbacks.common import control_inputs, control_states, current_view, register_year_slider
+from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
+from layout.services import AtlasServices
 from layout.trends import rows_csv, trends_content
 from layout.view import view_query
 
 BASE = State("trends-base", "data")
 
-register_year_slider("trends")
+
+def update(services: AtlasServices, controls, base):
+    return trends_content(services, current_view(services, base, controls))
 
 
-@callback(output=[Output("trends-grid", "rowData"), Output("trends-grid", "columnDefs"),
-                  Output("trends-chart", "figure"), Output("trends-footnote", "children")],
-          inputs={"controls": control_inputs("trends")}, state={"base": BASE})
-def update(controls, base):
-    return trends_content(current_view(base, controls))
+def sync_url(services: AtlasServices, controls, base):
+    return view_query(current_view(services, base, controls))
 
 
-@callback(output=Output("url", "search", allow_duplicate=True), inputs={"controls": control_inputs("trends")},
-          state={"base": BASE}, prevent_initial_call=True)
-def sync_url(controls, base):
-    return view_query(current_view(base, controls))
+def download(services: AtlasServices, clicks, rows, controls, base):
+    view = current_view(services, base, controls)
+    return dcc.send_string(rows_csv(services, rows, view),
+                           f"gp-atlas_ranking_{view.measure}_{view.level}_{view.year}.csv")
 
 
-@callback(output=Output("trends-download", "data"), inputs={"clicks": Input("trends-download-csv", "n_clicks")},
-          state={"rows": State("trends-grid", "virtualRowData"), "controls": control_states("trends"), "base": BASE},
-          prevent_initial_call=True)
-def download(clicks, rows, controls, base):
-    view = current_view(base, controls)
-    return dcc.send_string(rows_csv(rows, view), f"gp-atlas_ranking_{view.measure}_{view.level}_{view.year}.csv")
+def register(app: Dash, services: AtlasServices) -> None:
+    register_year_slider(app, services, "trends")
+    app.callback(output=[Output("trends-grid", "rowData"), Output("trends-grid", "columnDefs"),
+                         Output("trends-chart", "figure"), Output("trends-footnote", "children")],
+                 inputs={"controls": control_inputs("trends")}, state={"base": BASE})(bind(services, update))
+    app.callback(output=Output("url", "search", allow_duplicate=True), inputs={"controls": control_inputs("trends")},
+                 state={"base": BASE}, prevent_initial_call=True)(bind(services, sync_url))
+    app.callback(output=Output("trends-download", "data"),
+                 inputs={"clicks": Input("trends-download-csv", "n_clicks")},
+                 state={"rows": State("trends-grid", "virtualRowData"), "controls": control_states("trends"),
+                        "base": BASE}, prevent_initial_call=True)(bind(services, download))

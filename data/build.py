@@ -3,8 +3,8 @@
 Reads every input, validates and joins it, runs the plausibility checks, writes
 the cache atomically and prints the data-quality report. Which files are read
 comes from the source manifest (data/sources.py); the years covered run from the
-first payments year to the last workforce year found. The tidy model (DESIGN.md
-section 3):
+first payments year to the last workforce year found. The tidy model
+(docs/ARCHITECTURE.md, "The tidy model"):
 
 practices      GeoDataFrame, EPSG:27700, one row per London practice code
                (latest register record and latest location; is_gp = setting 4)

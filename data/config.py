@@ -1,4 +1,4 @@
-"""Where the raw bundle and the derived cache live, and fixed London code lists."""
+"""Where the raw bundle and the derived cache live, the two CRSs, and fixed London geography rules."""
 from __future__ import annotations
 
 import os
@@ -11,8 +11,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BNG = "EPSG:27700"  # British National Grid: every distance and area in metres
 WGS84 = "EPSG:4326"  # web maps
 
-# The 33 London local authorities (32 boroughs + City of London).
-LONDON_LAD_CODES = frozenset(f"E090000{n:02d}" for n in range(1, 34))
+# The GLA boundary files are published to the millimetre; shared vertices of neighbouring polygons differ by
+# float noise (~1e-7 m), so contiguity and dissolves snap coordinates to this grid first.
+SNAP_GRID_M = 0.001
+# A point in a mean-high-water gap (a riverside practice, a postcode on the Thames foreshore) belongs to the
+# nearest area within this distance.
+NEAREST_AREA_MAX_M = 500
 
 # Postcode areas that cover Greater London (PROVENANCE: practices, intro).
 LONDON_POSTCODE_AREAS = frozenset(

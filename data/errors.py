@@ -1,7 +1,19 @@
-"""One exception type for every problem with the raw data bundle."""
+"""The errors of the data layer: a problem with the raw bundle, or a frame in the wrong CRS."""
 from __future__ import annotations
 
 from pathlib import Path
+
+
+class CRSError(ValueError):
+    """A frame reached a boundary in the wrong coordinate reference system (a programming error, kept even
+    under ``python -O``, unlike ``assert``)."""
+
+
+def check_crs(frame, expected: str, what: str):
+    """`frame` unchanged if its CRS is `expected` (e.g. EPSG:27700 for anything measured in metres)."""
+    if frame.crs != expected:
+        raise CRSError(f"{what} must be in {expected}, got {frame.crs}")
+    return frame
 
 
 class DataFileError(RuntimeError):

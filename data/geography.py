@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from data.config import BNG, WGS84
+from data.errors import check_crs
 from data.quality import QualityReport
 from data.readers import read_boundaries, read_csv_checked
 from data.sources import SOURCES, Inventory
@@ -137,7 +138,7 @@ def attach_lsoa_attributes(lsoa: gpd.GeoDataFrame, files: Inventory, report: Qua
 
 def web_copy(layer: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
     """Simplified EPSG:4326 copy for the browser: codes, names and geometry only."""
-    assert layer.crs == BNG, f"{level}: expected {BNG}, got {layer.crs}"
+    check_crs(layer, BNG, level)
     simplified = layer.geometry.simplify(WEB_TOLERANCE_M[level], preserve_topology=True).make_valid()
     web = gpd.GeoDataFrame(layer[["area_code", "area_name"]].copy(), geometry=simplified, crs=BNG).to_crs(WGS84)
     web["geometry"] = web.geometry.set_precision(10 ** -WEB_DECIMALS).make_valid()

@@ -1,7 +1,6 @@
 """`load_atlas()`: the one entry point the app and the analytics use to get data."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from data.build import refresh
@@ -15,8 +14,3 @@ def load_atlas(root: Path | None = None, target: Path | None = None) -> AtlasDat
     model, _ = refresh(root or data_dir(), target or cache_dir())
     return model
 
-
-@lru_cache(maxsize=1)
-def shared_atlas() -> AtlasData:
-    """Process-wide read-only model (each gunicorn worker loads it once)."""
-    return load_atlas()

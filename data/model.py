@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import pandas as pd
 
 from data.config import BNG, WGS84
+from data.errors import check_crs
 from data.quality import QualityReport
 
 
@@ -24,11 +26,21 @@ class AtlasData:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        assert self.practices.crs == BNG, f"practices must be {BNG}"
+        check_crs(self.practices, BNG, "practices")
         for level, layer in self.areas.items():
-            assert layer.crs == BNG, f"areas[{level}] must be {BNG}"
+            check_crs(layer, BNG, f"areas[{level}]")
         for level, layer in self.areas_web.items():
-            assert layer.crs == WGS84, f"areas_web[{level}] must be {WGS84}"
+            check_crs(layer, WGS84, f"areas_web[{level}]")
+
+    @cached_property
+    def practice_names(self) -> pd.Series:
+        """practice_code -> register name (every practice ever in the register)."""
+        return self.practices.set_index("practice_code")["practice_name"]
+
+    @cached_property
+    def pcn_names(self) -> pd.Series:
+        """pcn_code -> PCN name (every PCN in any ePCN extract)."""
+        return self.pcns.set_index("pcn_code")["pcn_name"]
 
     @property
     def lsoa(self) -> gpd.GeoDataFrame:

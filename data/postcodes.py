@@ -9,6 +9,8 @@ on the same point.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from data.config import LONDON_POSTCODE_AREAS
@@ -36,6 +38,12 @@ def postcode_table(codepoint_current: pd.DataFrame, codepoint_older: pd.DataFram
     return (located[["postcode", "easting", "northing", "release", "live"]]
             .astype({"easting": float, "northing": float, "live": bool})
             .sort_values("postcode").reset_index(drop=True))
+
+
+def looks_like_postcode(text: str) -> bool:
+    """Whether typed text has the shape of a full UK postcode (any case and spacing)."""
+    normalised = normalise_postcode(pd.Series([text], dtype="string")).iloc[0]
+    return isinstance(normalised, str) and bool(re.fullmatch(POSTCODE_PATTERN, normalised))
 
 
 def display_postcode(postcode: str) -> str:

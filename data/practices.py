@@ -11,14 +11,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from data.config import BNG, LONDON_POSTCODE_AREAS
+from data.config import BNG, LONDON_POSTCODE_AREAS, NEAREST_AREA_MAX_M
+from data.errors import check_crs
 from data.quality import QualityReport
 from data.readers import GP_PRESCRIBING_SETTING, postcode_area
 from data.years import fy_end, fy_start, year_of_date
 
 # Candidate sources of a practice's postcode for a year, in order of preference.
 LOCATION_PRIORITY = {"payments": 0, "epraccur (nearest snapshot)": 1, "epraccur (latest)": 2}
-NEAREST_AREA_MAX_M = 500  # a practice point in an MHW gap (river frontage) snaps to the nearest area within this
 
 
 def latest_register(epraccur: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -82,10 +82,10 @@ def location_candidates(practice_years: pd.DataFrame, payments: pd.DataFrame, ep
 def assign_areas(points: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], report: QualityReport,
                  what: str) -> pd.DataFrame:
     """Code of the area of each level holding each point (sjoin 'within', then nearest within 500 m)."""
-    assert points.crs == BNG, f"points must be {BNG}"
+    check_crs(points, BNG, "practice points")
     out = pd.DataFrame(index=points.index)
     for level, layer in layers.items():
-        assert layer.crs == BNG, f"{level} must be {BNG}"
+        check_crs(layer, BNG, level)
         polygons = layer[["area_code", "geometry"]]
         inside = gpd.sjoin(points[["geometry"]], polygons, how="left", predicate="within")
         inside = inside[~inside.index.duplicated(keep="first")]["area_code"]

@@ -25,8 +25,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
-DEFAULT_D0 = 1600.0  # metres, about a 20-minute walk
-D0_RANGE = (200.0, 10_000.0)
 PER = 10_000
 _TAIL = np.exp(-0.5)
 
@@ -36,13 +34,6 @@ def gaussian_weight(distance, d0: float):
     distance = np.asarray(distance, dtype=float)
     weight = (np.exp(-0.5 * (distance / d0) ** 2) - _TAIL) / (1 - _TAIL)
     return np.where(distance <= d0, weight, 0.0)
-
-
-def check_d0(d0: float) -> float:
-    d0 = float(d0)
-    if not (D0_RANGE[0] <= d0 <= D0_RANGE[1]):
-        raise ValueError(f"d0 must be between {D0_RANGE[0]:,.0f} and {D0_RANGE[1]:,.0f} metres, got {d0:g}")
-    return d0
 
 
 def decay_matrix(demand_xy: np.ndarray, supply_xy: np.ndarray, d0: float) -> sp.csr_matrix:

@@ -2,9 +2,9 @@
 
 Definitions (year label Y = FY ending 31 March Y, see `data/years.py`):
 
-* **Practices considered in Y**: GP practices (`is_gp`) with a `practice_years`
-  row for Y that are open (`open_in_year`) or sent a workforce return that year,
-  are located (easting/northing known) and belong to a PCN on 31 March Y.
+* **Practices considered in Y**: the practices that count in Y (`geo/rules.py`:
+  located GP practices open in Y or sending a workforce return for Y) that
+  belong to a PCN on 31 March Y.
   PCNs began on 1 July 2019, so Y must be 2020 (FY2019/20) or later.
 * **Registered residents**: the patient flows (practice x LSOA registered
   patients, July 2022 extract = year 2023), London practices and London LSOAs
@@ -41,14 +41,15 @@ import shapely
 from scipy.spatial import cKDTree
 
 from data.config import BNG
+from data.errors import check_crs
 from data.years import FLOWS_SNAPSHOT, FLOWS_YEAR, PCN_FIRST_YEAR, fy_label
+from geo.rules import aligned_supply, practices_counted, snap_to_grid
 
 METHODS = ("plurality", "percent_volume", "nearest")
 BY_FLOWS = "flows"
 BY_NEAREST_FALLBACK = "nearest practice (no flows)"
 BY_NEAREST = "nearest practice"
 NEAREST_BASIS = "nearest practice (straight line, EPSG:27700)"
-SNAP_DECIMALS = 3  # 1 mm grid
 
 
 class CatchmentInputs(Protocol):
@@ -77,11 +78,9 @@ def pcn_practices(practice_years: pd.DataFrame, year: int) -> pd.DataFrame:
     if year < PCN_FIRST_YEAR:
         raise ValueError(f"No PCN catchments for {year}: PCNs start in {fy_label(PCN_FIRST_YEAR)} "
                          f"(year {PCN_FIRST_YEAR}).")
-    rows = practice_years[practice_years["year"] == year]
-    active = rows["open_in_year"].fillna(False) | (rows["fte_status"] != "no workforce return")
-    considered = (rows["is_gp"].fillna(False) & active & rows["easting"].notna() & rows["northing"].notna()
-                  & rows["pcn_code"].notna())
-    practices = rows.loc[considered, ["practice_code", "pcn_code", "easting", "northing", "list_size", "gp_fte"]]
+    rows = practices_counted(practice_years, year)
+    practices = rows.loc[rows["pcn_code"].notna(),
+                         ["practice_code", "pcn_code", "easting", "northing", "list_size", "gp_fte"]]
     if practices.empty:
         raise ValueError(f"No located GP practices with a PCN in {year} ({fy_label(year)}).")
     return practices.sort_values("practice_code").reset_index(drop=True)
@@ -129,7 +128,7 @@ def pcn_catchments(inputs: CatchmentInputs, year: int, method: str = "plurality"
 
 def _year_inputs(inputs: CatchmentInputs, year: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame]:
     """LSOAs (CRS checked), the practices considered in `year` and their registered residents."""
-    assert inputs.lsoa.crs == BNG, f"LSOAs must be {BNG}, got {inputs.lsoa.crs}"
+    check_crs(inputs.lsoa, BNG, "LSOAs")
     practices = pcn_practices(inputs.practice_years, year)
     return inputs.lsoa, practices, _registered_residents(inputs.flows, practices)
 
@@ -205,7 +204,7 @@ def _percent_volume_members(lsoa: gpd.GeoDataFrame, practices: pd.DataFrame, res
 def _pcn_table(members: pd.DataFrame, practices: pd.DataFrame, residents: pd.DataFrame,
                pcns: pd.DataFrame) -> pd.DataFrame:
     """PCN membership, supply and how much of its registered population the catchment holds."""
-    aligned = practices["list_size"].notna() & practices["gp_fte"].notna()
+    aligned = aligned_supply(practices["list_size"], practices["gp_fte"])
     supply = practices.assign(aligned_list=practices["list_size"].where(aligned),
                               aligned_fte=practices["gp_fte"].where(aligned))
     by_pcn = supply.groupby("pcn_code")
@@ -239,8 +238,7 @@ def _dissolve(members: pd.DataFrame, lsoa: gpd.GeoDataFrame) -> pd.Series:
     overlay union and defeats GEOS CoverageUnion. Snapped to a common 1 mm grid they form an exact
     coverage, so each PCN is dissolved with CoverageUnion (~20x faster than unary union).
     """
-    geometry = lsoa.geometry.to_numpy()
-    snapped = shapely.set_coordinates(geometry.copy(), np.round(shapely.get_coordinates(geometry), SNAP_DECIMALS))
+    snapped = snap_to_grid(lsoa.geometry.to_numpy())
     by_code = pd.Series(snapped, index=lsoa["area_code"].to_numpy())
     rows = gpd.GeoDataFrame({"pcn_code": members["pcn_code"].to_numpy()},
                             geometry=by_code.reindex(members["lsoa11_code"]).to_numpy(), crs=BNG)
@@ -255,7 +253,8 @@ def _as_multipolygons(geometry: np.ndarray) -> np.ndarray:
     geometry = geometry.copy()
     invalid = ~(shapely.is_valid(geometry) | shapely.is_missing(geometry))
     geometry[invalid] = shapely.make_valid(geometry[invalid], method="structure", keep_collapsed=False)
-    assert shapely.is_valid(geometry[invalid]).all(), "repaired catchments must be valid"
+    if not shapely.is_valid(geometry[invalid]).all():
+        raise ValueError("a PCN catchment stayed invalid after make_valid")
     parts, owner = shapely.get_parts(geometry, return_index=True)
     out = np.array([shapely.MultiPolygon()] * len(geometry), dtype=object)
     present = np.unique(owner)

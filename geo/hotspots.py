@@ -18,23 +18,21 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 if TYPE_CHECKING:  # esda and libpysal take ~1.7 s to import: loaded on first use, not at app start
     import esda
     from libpysal.weights import W
 
 from data.config import BNG
+from data.errors import check_crs
 from geo.measure_values import check_fraction, check_poor, check_values_frame
+from geo.rules import snap_to_grid
 
 POOR_CLUSTER = "cold spot (poor provision cluster)"
 GOOD_CLUSTER = "hot spot (good provision cluster)"
 NOT_SIGNIFICANT = "not significant"
 HOTSPOT_CLASSES = (POOR_CLUSTER, NOT_SIGNIFICANT, GOOD_CLUSTER)
 
-# The GLA LSOA shapefile stores coordinates to the millimetre, but a shared
-# boundary vertex differs between its two polygons by ~1e-7 m of float noise.
-VERTEX_GRID_M = 0.001
 
 
 def lsoa_weights(lsoa_gdf: gpd.GeoDataFrame) -> W:
@@ -59,9 +57,8 @@ def lsoa_weights(lsoa_gdf: gpd.GeoDataFrame) -> W:
     only restates the area's own value and esda's permutation test marks it
     significant whatever the value.
     """
-    if lsoa_gdf.crs != BNG:
-        raise ValueError(f"lsoa_weights needs polygons in {BNG} (metres) to snap vertices; got {lsoa_gdf.crs}")
-    snapped = shapely.transform(lsoa_gdf.geometry.to_numpy(), lambda xy: np.round(xy / VERTEX_GRID_M) * VERTEX_GRID_M)
+    check_crs(lsoa_gdf, BNG, "lsoa_weights polygons (snapped in metres)")
+    snapped = snap_to_grid(lsoa_gdf.geometry.to_numpy())
     polygons = gpd.GeoDataFrame({"area_code": lsoa_gdf["area_code"].to_numpy()}, geometry=snapped, crs=BNG)
     from libpysal.weights import Queen
     return Queen.from_dataframe(polygons, ids="area_code", use_index=False, silence_warnings=True)

@@ -34,5 +34,9 @@ class Memo:
                 self._entries.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)

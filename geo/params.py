@@ -26,11 +26,14 @@ def check_d0(d0: float) -> float:
 
 
 def check_window(k: int, n: int) -> tuple[int, int]:
-    """k of the last n years: whole numbers with 1 <= k <= n."""
-    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (k, n))
-    if not (whole and 1 <= k <= n):
-        raise ValueError(f"k and n must be whole numbers of years with 1 <= k <= n (default "
-                         f"{AnalysisParams.k} of {AnalysisParams.n}); got k={k!r}, n={n!r}")
+    """k of the last n years: whole numbers with 1 <= k <= n (the message lists the valid k)."""
+    def whole(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if not (whole(n) and n >= 1):
+        raise ValueError(f"n must be a whole number of years, at least 1 (default {AnalysisParams.n}); got {n!r}")
+    if not (whole(k) and 1 <= k <= n):
+        raise ValueError(f"k must be a whole number of years between 1 and n = {n}; choose one of "
+                         f"{list(range(1, n + 1))}; got {k!r}")
     return k, n
 
 

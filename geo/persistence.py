@@ -114,10 +114,14 @@ def _area_by_year(frame: pd.DataFrame) -> pd.DataFrame:
     return table.loc[:, table.notna().any()].sort_index(axis=1)
 
 
+def poor_threshold(values: np.ndarray, cut: float, poor: str = "low"):
+    """The threshold of "poor" over areas (see `poor_flags`): numpy's linear quantile of the non-missing values
+    at `cut` (``poor="low"``) or ``1 - cut`` (``poor="high"``); one per column of a 2-D array."""
+    return np.nanquantile(values, cut if poor == "low" else 1 - cut, axis=0)
+
+
 def _yearly_thresholds(table: pd.DataFrame, cut: float, poor: str) -> pd.Series:
-    """numpy.quantile of each year's non-missing values (nanquantile drops NaN, then the same 'linear' rule)."""
-    quantile = cut if poor == "low" else 1 - cut
-    return pd.Series(np.nanquantile(table.to_numpy(), quantile, axis=0), index=table.columns)
+    return pd.Series(poor_threshold(table.to_numpy(), cut, poor), index=table.columns)
 
 
 def _is_poor(values: np.ndarray, thresholds: np.ndarray, poor: str) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Profiles for the app's detail views: one area (value, rank, trend, persistence, people, practices serving it)
 and one practice (list and FTE over years against London, its PCN, where its patients live).
 
-Everything is derived from `geo.export.AreaTables` / `geo.measures.Provision`,
+Everything is derived from `geo.tables.AreaTables` / `geo.provision.Provision`,
 so a profile shows exactly the numbers the map and the tables show.
 
 Practices serving an area: `Provision.attribution` says how each practice's
@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 
 from data.years import FLOWS_SNAPSHOT, fy_label
-from geo.export import AreaTables
-from geo.measures import LEVEL_CODE_COLUMN, Provision
+from geo.levels import LEVEL_CODE_COLUMN
+from geo.params import AnalysisParams
+from geo.provision import Provision
+from geo.rules import aligned_ratio, patients_per_gp_fte
 from geo.search import to_lonlat
+from geo.tables import AreaTables
 
 MOST_DEPRIVED_DECILES = (1, 2)  # IMD 2019 national deciles: the most deprived 20% of England
 
@@ -32,24 +35,22 @@ def area_lsoas(tables: AreaTables, level: str, area_code: str, year: int) -> lis
     return sorted(lsoa.loc[lsoa[LEVEL_CODE_COLUMN[level]] == area_code, "area_code"])
 
 
-def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, weights: str, d0: float) -> pd.DataFrame:
+def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, params: AnalysisParams) -> pd.DataFrame:
     """Practices whose patients live in the LSOAs, largest first.
 
     Columns: practice_code, practice_name, pcn_code, pcn_name, residents (estimated registered
     residents of the area), share (of the area's registered residents), list_size, gp_fte,
     patients_per_gp_fte, attribution_basis.
     """
-    shares, basis = provision.attribution(year, weights, d0)
+    shares, basis = provision.attribution(year, params.weights, params.d0)
     rows = np.flatnonzero(np.isin(provision.lsoa_codes, lsoa_codes))
     in_area = np.asarray(shares[rows].sum(axis=0)).ravel()
     points = provision.supply_points(year)
     residents = points["list_size"].fillna(0).to_numpy() * in_area
     served = points.assign(residents=residents, attribution_basis=basis.to_numpy())[residents > 0]
     served = served.assign(share=served["residents"] / served["residents"].sum())
-    names = provision.atlas.practices.set_index("practice_code")["practice_name"]
-    pcn_names = provision.atlas.pcns.set_index("pcn_code")["pcn_name"]
-    served = served.assign(practice_name=served["practice_code"].map(names),
-                           pcn_name=served["pcn_code"].map(pcn_names))
+    served = served.assign(practice_name=served["practice_code"].map(provision.atlas.practice_names),
+                           pcn_name=served["pcn_code"].map(provision.atlas.pcn_names))
     return served.sort_values(["residents", "practice_code"], ascending=[False, True])[
         ["practice_code", "practice_name", "pcn_code", "pcn_name", "residents", "share", "list_size", "gp_fte",
          "patients_per_gp_fte", "attribution_basis"]].reset_index(drop=True)
@@ -72,27 +73,27 @@ def people(provision: Provision, lsoa_codes: list[str], year: int) -> dict:
     }
 
 
-def area_trend(tables: AreaTables, measure: str, level: str, area_code: str, weights: str, d0: float) -> pd.DataFrame:
+def area_trend(tables: AreaTables, measure: str, level: str, area_code: str, params: AnalysisParams) -> pd.DataFrame:
     """year, value (the area), london_median (median area of the level), london (all London) for every year."""
-    series = tables.series(measure, level, weights, d0)
+    series = tables.series(measure, level, params)
     median = series.groupby("year")["value"].median().rename("london_median")
     own = series[series["area_code"] == area_code].set_index("year")["value"]
-    london = pd.Series({year: tables.provision.london_value(measure, year, weights, d0) for year in median.index},
+    london = pd.Series({year: tables.provision.london_value(measure, year, params) for year in median.index},
                        name="london")
     return (pd.DataFrame({"value": own.reindex(median.index)}).join(median).join(london)
             .rename_axis("year").reset_index())
 
 
-def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, year: int, weights: str, d0: float,
-                 k: int, n: int, cut: float) -> dict | None:
+def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, year: int,
+                 params: AnalysisParams) -> dict | None:
     """Everything the area panel shows, or None if the area is not on the map for that level and year."""
-    table = tables.table(level, measure, year, weights, d0)
+    table = tables.table(level, measure, year, params)
     row = table[table["area_code"] == area_code]
     if row.empty:
         return None
     lsoas = area_lsoas(tables, level, area_code, year)
     try:
-        persistence = tables.persistence(measure, level, year, weights, d0, k, n, cut)
+        persistence = tables.persistence(measure, level, year, params)
         persistence = persistence[persistence["area_code"] == area_code].iloc[0].to_dict()
     except ValueError as exc:  # window does not fit before this year
         persistence = {"persistence_class": None, "reason": str(exc)}
@@ -100,7 +101,7 @@ def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, y
         "area_code": area_code, "area_name": row["area_name"].iloc[0], "level": level, "year": year,
         "measure": measure, "value": float(row["value"].iloc[0]), "rank": row["rank"].iloc[0],
         "n_ranked": int(table["value"].notna().sum()), "basis": row["basis"].iloc[0],
-        "london": tables.provision.london_value(measure, year, weights, d0),
+        "london": tables.provision.london_value(measure, year, params),
         "persistence": persistence, "n_lsoa": len(lsoas), "lsoa_codes": lsoas,
         "imd_decile": tables.provision.imd_decile.get(area_code) if level == "lsoa11" else None,
         **people(tables.provision, lsoas, year),
@@ -109,11 +110,8 @@ def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, y
 
 def london_patients_per_gp_fte(provision: Provision) -> pd.Series:
     """London's registered patients per GP FTE by year, over practices reporting both (aligned)."""
-    ratios = {}
-    for year in provision.supply_years:
-        points = provision.supply_points(year)
-        aligned = points[points["patients_per_gp_fte"].notna()]
-        ratios[year] = aligned["list_size"].sum() / aligned["gp_fte"].sum()
+    ratios = {year: aligned_ratio(provision.supply_points(year)["list_size"], provision.supply_points(year)["gp_fte"])
+              for year in provision.supply_years}
     return pd.Series(ratios, name="london_patients_per_gp_fte").rename_axis("year")
 
 
@@ -125,11 +123,11 @@ def practice_profile(provision: Provision, practice_code: str) -> dict | None:
         return None
     years = provision.atlas.practice_years
     own = years[years["practice_code"] == practice_code].set_index("year")
-    ratio = own["list_size"] / own["gp_fte"].where(own["gp_fte"] > 0)
-    pcn_names = provision.atlas.pcns.set_index("pcn_code")["pcn_name"]
     history = pd.DataFrame({
-        "list_size": own["list_size"], "gp_fte": own["gp_fte"], "patients_per_gp_fte": ratio,
-        "pcn_code": own["pcn_code"], "pcn_name": own["pcn_code"].map(pcn_names), "fte_status": own["fte_status"],
+        "list_size": own["list_size"], "gp_fte": own["gp_fte"],
+        "patients_per_gp_fte": patients_per_gp_fte(own["list_size"], own["gp_fte"]),
+        "pcn_code": own["pcn_code"], "pcn_name": own["pcn_code"].map(provision.atlas.pcn_names),
+        "fte_status": own["fte_status"],
     }).join(london_patients_per_gp_fte(provision), how="left").rename_axis("year").reset_index()
     history["fy"] = history["year"].map(fy_label)
     return {**entry.iloc[0].drop(labels="geometry").to_dict(), "history": history}
@@ -139,11 +137,11 @@ def pcn_members(provision: Provision, pcn_code: str, year: int) -> pd.DataFrame:
     """Practices in a PCN on 31 March of the year with their list, GP FTE and patients per GP FTE."""
     years = provision.atlas.practice_years
     members = years[(years["year"] == year) & (years["pcn_code"] == pcn_code)]
-    names = provision.atlas.practices.set_index("practice_code")["practice_name"]
     return pd.DataFrame({
-        "practice_code": members["practice_code"], "practice_name": members["practice_code"].map(names),
+        "practice_code": members["practice_code"],
+        "practice_name": members["practice_code"].map(provision.atlas.practice_names),
         "list_size": members["list_size"], "gp_fte": members["gp_fte"],
-        "patients_per_gp_fte": members["list_size"] / members["gp_fte"].where(members["gp_fte"] > 0),
+        "patients_per_gp_fte": patients_per_gp_fte(members["list_size"], members["gp_fte"]),
     }).sort_values("practice_code").reset_index(drop=True)
 
 
@@ -163,8 +161,6 @@ def patient_flows(provision: Provision, practice_code: str) -> tuple[pd.DataFram
 def practice_points(provision: Provision, year: int) -> pd.DataFrame:
     """The year's GP practices (as in the supply) with name, PCN name and lon/lat for the map."""
     points = provision.supply_points(year)
-    names = provision.atlas.practices.set_index("practice_code")["practice_name"]
-    pcn_names = provision.atlas.pcns.set_index("pcn_code")["pcn_name"]
     lon, lat = to_lonlat(points["easting"], points["northing"])
-    return points.assign(practice_name=points["practice_code"].map(names), pcn_name=points["pcn_code"].map(pcn_names),
-                         lon=lon, lat=lat)
+    return points.assign(practice_name=points["practice_code"].map(provision.atlas.practice_names),
+                         pcn_name=points["pcn_code"].map(provision.atlas.pcn_names), lon=lon, lat=lat)

@@ -11,7 +11,6 @@ Locations are British National Grid points; `to_lonlat` converts for the map.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -19,23 +18,20 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from data.config import BNG, WGS84
-from data.postcodes import display_postcode, lookup_postcodes
+from data.config import BNG, NEAREST_AREA_MAX_M, WGS84
+from data.errors import check_crs
+from data.postcodes import display_postcode, looks_like_postcode, lookup_postcodes
 
-POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$", re.I)
 KIND_ORDER = {"postcode": 0, "practice": 1, "area": 2}
 LEVEL_ORDER = ("icb", "ccg19", "borough", "pcn", "ward", "msoa11", "lsoa11")
-NEAREST_LSOA_MAX_M = 500  # a postcode point on the Thames foreshore still belongs to the LSOA beside it
 
 
-@lru_cache(maxsize=1)
-def _transformer() -> Transformer:
-    return Transformer.from_crs(BNG, WGS84, always_xy=True)
+BNG_TO_LONLAT = Transformer.from_crs(BNG, WGS84, always_xy=True)
 
 
 def to_lonlat(easting, northing) -> tuple[np.ndarray, np.ndarray]:
     """BNG metres -> (lon, lat) degrees, vectorised."""
-    return _transformer().transform(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float))
+    return BNG_TO_LONLAT.transform(np.asarray(easting, dtype=float), np.asarray(northing, dtype=float))
 
 
 def build_index(practices: pd.DataFrame, areas: dict[str, gpd.GeoDataFrame],
@@ -56,7 +52,7 @@ def build_index(practices: pd.DataFrame, areas: dict[str, gpd.GeoDataFrame],
         "text": (gp["practice_name"].fillna("") + " " + gp["practice_code"] + " " + postcode).str.lower().to_numpy(),
         "easting": gp["easting"].to_numpy(float), "northing": gp["northing"].to_numpy(float)})]
     for level, layer in areas.items():
-        assert layer.crs == BNG, f"areas[{level}] must be {BNG}"
+        check_crs(layer, BNG, f"areas[{level}]")
         point = layer.geometry.representative_point()
         rows.append(pd.DataFrame({
             "kind": "area", "code": layer["area_code"].to_numpy(), "level": level,
@@ -77,7 +73,7 @@ def search(index: pd.DataFrame, postcodes: pd.DataFrame, text: str, limit: int =
     two characters gives nothing (too many matches to be useful).
     """
     query = (text or "").strip()
-    if POSTCODE_PATTERN.match(query):
+    if looks_like_postcode(query):
         found = lookup_postcodes(pd.Series([query]), postcodes).iloc[0]
         if found["status"] == "ok":
             return [{"kind": "postcode", "code": found["postcode"], "level": None,
@@ -97,11 +93,12 @@ def search(index: pd.DataFrame, postcodes: pd.DataFrame, text: str, limit: int =
 
 
 def lsoa_at(lsoa: gpd.GeoDataFrame, easting: float, northing: float) -> str | None:
-    """Code of the LSOA holding a BNG point (else the nearest within 500 m, e.g. on the river), or None."""
-    assert lsoa.crs == BNG, f"LSOAs must be {BNG}"
+    """Code of the LSOA holding a BNG point (else the nearest within NEAREST_AREA_MAX_M, e.g. on the
+    Thames foreshore), or None."""
+    check_crs(lsoa, BNG, "LSOAs")
     point = shapely.Point(easting, northing)
     inside = lsoa.sindex.query(point, predicate="within")
     if len(inside):
         return str(lsoa["area_code"].iloc[int(inside[0])])
-    nearest, distance = lsoa.sindex.nearest(point, max_distance=NEAREST_LSOA_MAX_M, return_distance=True)
+    nearest, distance = lsoa.sindex.nearest(point, max_distance=NEAREST_AREA_MAX_M, return_distance=True)
     return str(lsoa["area_code"].iloc[int(nearest[1][0])]) if len(distance) else None

@@ -13,18 +13,16 @@ import geo.catchments
 import geo.hotspots
 import geo.measures
 import geo.need
+import geo.params
 import geo.persistence
 import geo.profiles
-from data.loader import shared_atlas
+import geo.rules
+from data.licences import CODEPOINT_ATTRIBUTION, OGL, OGL_URL, SHORT_ATTRIBUTION
 from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
-from layout.shell import SHORT_ATTRIBUTION
+from layout.services import AtlasServices
 
-CODEPOINT_ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data © "
-                         "Royal Mail copyright and database right 2025; Contains National Statistics data © Crown "
-                         "copyright and database right 2025")
-OGL = "Open Government Licence v3.0 (OGL)"
 SOURCES = (  # dataset, publisher, vintage used, licence
     ("GP practice register (epraccur)", "NHS England ODS", "snapshots Dec 2019, Feb 2023, ~Aug 2024, ~Nov 2025", OGL),
     ("PCN membership (ePCN)", "NHS England ODS", "Dec 2019, May 2022, Jan 2023, Oct 2024", OGL),
@@ -45,7 +43,8 @@ SOURCES = (  # dataset, publisher, vintage used, licence
     ("English Indices of Deprivation 2019", "MHCLG", "IoD 2019 (LSOA 2011)", OGL),
     ("Public Transport Accessibility Levels", "TfL / GLA London Datastore", "2015", "OGL (London Datastore)"),
 )
-DEFINITION_MODULES = (geo.measures, geo.access, geo.need, geo.persistence, geo.hotspots, geo.catchments, geo.profiles)
+DEFINITION_MODULES = (geo.measures, geo.params, geo.rules, geo.access, geo.need, geo.persistence, geo.hotspots,
+                      geo.catchments, geo.profiles)
 
 
 def _table(header: list[str], rows: list[list], class_name: str = "") -> dbc.Table:
@@ -77,8 +76,8 @@ def _quality(report: dict) -> list:
     ]
 
 
-def page(**url_params) -> html.Div:
-    atlas = shared_atlas()
+def page(services: AtlasServices, **url_params) -> html.Div:
+    atlas = services.atlas
     weights = [[band, f"{male:.2f}", f"{female:.2f}", f"{(male + female) / 2:.3f}"]
                for band, (male, female) in CARR_HILL_AGE_SEX.items()]
     measures = [[spec.label, spec.unit, f"{spec.poor} values", spec.description] for spec in MEASURES.values()]
@@ -97,7 +96,7 @@ def page(**url_params) -> html.Div:
         html.P(SHORT_ATTRIBUTION, className="small"),
         html.P(["NHS, ONS, GLA and MHCLG data are used under the ",
                 html.A("Open Government Licence v3.0",
-                       href="https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"), "."],
+                       href=OGL_URL), "."],
                className="small"),
         html.H2("What a year means"),
         _table(["source", "rule"], [[row["source"], row["rule"]] for row in year_definitions()]),

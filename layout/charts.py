@@ -114,10 +114,3 @@ def small_map(layer_url: str, codes: list[str], z: list[float], text: list[str],
                                              "center": {"lat": camera["lat"], "lon": camera["lon"]}},
                                      "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": height,
                                      "showlegend": False, "font": FONT}}
-
-
-def empty_figure(message: str, height: int = 240) -> dict:
-    return {"data": [], "layout": {
-        "height": height, "xaxis": {"visible": False}, "yaxis": {"visible": False}, "plot_bgcolor": "white",
-        "annotations": [{"text": message, "showarrow": False, "font": {"size": 13, "color": "#666"}}],
-        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}}}

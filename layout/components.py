@@ -12,6 +12,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from data.years import fy_label
+from geo.params import D0_RANGE, D0_STEP, DEFAULT_PARAMS
 from layout.view import LAYERS, SCHEMES, View, ViewOptions
 
 VIEW_CONTROLS = ("measure", "level", "year", "weights", "d0", "k", "n", "cut")
@@ -54,12 +55,13 @@ def _labelled(label: str, control, help_text: str | None = None) -> html.Div:
 def view_controls(prefix: str, view: View, options: ViewOptions, with_map_controls: bool = False) -> html.Div:
     """Measure, level, year, need weighting, catchment and persistence controls set from a View."""
     years = options.years[(view.measure, view.level)]
-    lo, hi = options.d0_range
-    cut = min(CUTS, key=lambda c: abs(c - view.cut))
+    params = view.params
+    lo, hi = D0_RANGE
+    cut = min(CUTS, key=lambda c: abs(c - params.cut))
     cut_options = [{"label": text, "value": value} for value, text in CUTS.items()]
-    if all(abs(c - view.cut) > 1e-9 for c in CUTS):
-        cut_options.append({"label": f"poorest {view.cut:.0%}", "value": view.cut})
-        cut = view.cut
+    if all(abs(c - params.cut) > 1e-9 for c in CUTS):
+        cut_options.append({"label": f"poorest {params.cut:.0%}", "value": params.cut})
+        cut = params.cut
     controls = [
         _labelled("Measure", dcc.Dropdown(
             id=control_id(prefix, "measure"), value=view.measure, clearable=False, searchable=False,
@@ -71,21 +73,21 @@ def view_controls(prefix: str, view: View, options: ViewOptions, with_map_contro
             id=control_id(prefix, "year"), min=min(years), max=max(years), step=1, value=view.year,
             marks=year_marks(years), included=False)),
         _labelled("Need weighting", dbc.RadioItems(
-            id=control_id(prefix, "weights"), value=view.weights, class_name="small",
+            id=control_id(prefix, "weights"), value=params.weights, class_name="small",
             options=[{"label": WEIGHT_LABELS.get(key, key), "value": key} for key in options.weightings])),
         _labelled("Catchment d0 (metres, straight line)", dcc.Slider(
-            id=control_id(prefix, "d0"), min=lo, max=hi, step=100, value=view.d0, included=False,
-            marks={v: {"label": f"{v / 1000:g} km"} for v in (1600, 5000, hi)},
+            id=control_id(prefix, "d0"), min=lo, max=hi, step=D0_STEP, value=params.d0, included=False,
+            marks={v: {"label": f"{v / 1000:g} km"} for v in (DEFAULT_PARAMS.d0, 5000, hi)},
             tooltip={"placement": "top", "always_visible": False}),
             "Used by E2SFCA access and to place patients of practices without flows."),
         dbc.Label("Persistent poor provision", class_name="small fw-semibold mb-1"),
         dbc.Row([
             dbc.Col([html.Div("poor in k years", className="form-text mt-0"),
                      dbc.Input(id=control_id(prefix, "k"), type="number", min=1, max=len(years), step=1,
-                               value=view.k, debounce=True, size="sm")]),
+                               value=params.k, debounce=True, size="sm")]),
             dbc.Col([html.Div("of the last n", className="form-text mt-0"),
                      dbc.Input(id=control_id(prefix, "n"), type="number", min=1, max=len(years), step=1,
-                               value=view.n, debounce=True, size="sm")]),
+                               value=params.n, debounce=True, size="sm")]),
         ], class_name="g-2 mb-2"),
         html.Div(dcc.Dropdown(id=control_id(prefix, "cut"), value=cut, clearable=False, searchable=False,
                               options=cut_options), className="mb-3 small"),
@@ -108,11 +110,12 @@ def view_from_controls(base: View, measure=None, level=None, year=None, weights=
     def pick(value, default):
         return default if value is None or value == "" else value
 
-    n = int(pick(n, base.n))
+    params = base.params
+    n = int(pick(n, params.n))
+    params = params.with_(weights=pick(weights, params.weights), d0=float(pick(d0, params.d0)), n=n,
+                          k=min(int(pick(k, params.k)), n), cut=float(pick(cut, params.cut)))
     changes = dict(measure=pick(measure, base.measure), level=pick(level, base.level), year=int(pick(year, base.year)),
-                   weights=pick(weights, base.weights), d0=float(pick(d0, base.d0)), n=n,
-                   k=min(int(pick(k, base.k)), n), cut=float(pick(cut, base.cut)),
-                   scheme=pick(scheme, base.scheme), **extra)
+                   params=params, scheme=pick(scheme, base.scheme), **extra)
     if layers is not None:
         changes["layers"] = tuple(item for item in LAYERS if item in layers)
     return base.with_(**changes)
@@ -141,9 +144,9 @@ def persistence_note(view: View, persistence, areas_label: str) -> str:
     """How persistence was judged, naming the window actually used (shorter near the start of the data)."""
     start, end = int(persistence["window_start"].iloc[0]), int(persistence["window_end"].iloc[0])
     years = end - start + 1  # the data years are consecutive
-    note = (f"Persistent = in the poorest {view.cut:.0%} of {areas_label} in at least {view.k} of the last {view.n} "
+    k, n, cut = view.params.k, view.params.n, view.params.cut
+    note = (f"Persistent = in the poorest {cut:.0%} of {areas_label} in at least {k} of the last {n} "
             f"years with data ({fy_label(start)}–{fy_label(end)}")
-    note += ")" if years >= view.n else (f", only {years} so far: areas with fewer than {view.k} "
-                                         "are 'insufficient data')")
+    note += ")" if years >= n else f", only {years} so far: areas with fewer than {k} are 'insufficient data')"
     counts = persistence["persistence_class"].value_counts()
     return note + f": {int(counts.get('persistent', 0)):,} persistent."

@@ -15,11 +15,16 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+import dash
 import geopandas as gpd
 import orjson
 import shapely
 
 from data.config import WGS84
+from data.errors import check_crs
+from data.geography import web_copy
+from geo.memo import Memo
+from geo.tables import AreaTables
 
 DECIMALS = 5
 _LONG_DECIMAL = re.compile(rf"-?\d+\.\d{{{DECIMALS + 1},}}")  # float noise such as 0.12218999999999999
@@ -46,7 +51,7 @@ def _rounded(text: str) -> str:
 
 def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     """Serialise an EPSG:4326 layer (area_code, geometry) once: empty geometries are left out."""
-    assert frame.crs == WGS84, f"web geometry must be {WGS84}, got {frame.crs}"
+    check_crs(frame, WGS84, "web geometry")
     shapes = frame.geometry.to_numpy()
     frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
@@ -70,3 +75,53 @@ def layer_geojson(layer: WebLayer, properties: list[dict]) -> str:
 def geometry_url(layer: WebLayer, prefix: str = "/") -> str:
     """Where app.py serves the layer; the content hash makes the URL cacheable forever."""
     return f"{prefix}geometry/{layer.name}.geojson?v={layer.etag}"
+
+
+class WebLayers:
+    """The web geometry of every level (PCN catchments per year), each serialised once per process.
+
+    Names: the level's key ('lsoa11', 'borough', ...) or 'pcn-<year>'. Bounded: a worker holds at most
+    MAX_LAYERS layers (the fixed levels plus the years' PCN catchments fit with room to spare).
+    """
+
+    MAX_LAYERS = 24
+
+    def __init__(self, tables: AreaTables):
+        self.tables = tables
+        self._memo = Memo(max_entries=self.MAX_LAYERS)
+
+    @staticmethod
+    def name(level: str, year: int) -> str:
+        """Geometry file of a level: PCN catchments differ by year, every other level is fixed."""
+        return f"pcn-{year}" if level == "pcn" else level
+
+    def named(self, name: str) -> WebLayer:
+        """The layer called `name`; KeyError for a name that is not a layer."""
+        if name.startswith("pcn-"):
+            year = name.removeprefix("pcn-")
+            canonical = year.isascii() and year.isdigit() and str(int(year)) == year  # one URL per layer
+            if not canonical or int(year) not in self.tables.pcn_years():
+                raise KeyError(name)
+        elif name not in self.tables.provision.atlas.areas_web:
+            raise KeyError(name)
+        return self._memo.get(name, lambda: web_layer(name, self._frame(name)))
+
+    def _frame(self, name: str) -> gpd.GeoDataFrame:
+        if name.startswith("pcn-"):
+            catchments = self.tables.pcn_polygons(int(name.removeprefix("pcn-")))
+            return web_copy(catchments.rename(columns={"pcn_code": "area_code", "pcn_name": "area_name"}), "pcn")
+        return self.tables.provision.atlas.areas_web[name]
+
+    def of(self, level: str, year: int) -> WebLayer:
+        return self.named(self.name(level, year))
+
+    def url(self, level: str, year: int) -> str:
+        """Where the browser fetches a layer (under the app's URL prefix)."""
+        return geometry_url(self.of(level, year), dash.get_relative_path("/"))
+
+    def urls(self, level: str, year: int) -> dict[str, str]:
+        """URLs of the geometry a map of this level and year names (see layout.mapfig.map_figure): the mapped
+        layer, LSOAs (clusters), boroughs (orientation) and the PCN catchments of the year (or the first)."""
+        pcn_year = max(year, min(self.tables.pcn_years()))
+        return {"layer": self.url(level, year), "lsoa": self.url("lsoa11", year),
+                "borough": self.url("borough", year), "pcn": self.url("pcn", pcn_year)}

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from dash import Patch
 
+from data.licences import SHORT_ATTRIBUTION
 from layout.classes import Classing
 
 TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "selected", "practices",
@@ -43,6 +44,18 @@ SLOT = {name: i for i, name in enumerate(TRACES)}
 LONDON_CENTRE = {"lat": 51.4905, "lon": -0.1115}
 LONDON_ZOOM = 8.9
 TRANSPARENT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+
+
+def map_config(filename: str, **image_size) -> dict:
+    """A map's Plotly config: no logo, wheel zoom, no selection tools, a 2x PNG named `filename`."""
+    return {"displaylogo": False, "scrollZoom": True, "responsive": True,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+            "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2, **image_size}}
+
+
+# Fixed for the page's life: a changed config makes Plotly rebuild the whole map. The PNG's file name comes
+# with each view's paint instead (assets/explore_map.js takes over the camera button).
+MAP_CONFIG = map_config("gp-atlas", width=1400, height=1000)
 
 
 class Outline(NamedTuple):
@@ -69,10 +82,6 @@ AREA_EDGE = "rgba(60,60,60,0.35)"
 OUTLINE_FROM_ZOOM = {"lsoa11": 10.5}
 MAP_WIDTH = 0.78  # share of the figure the map takes; the colour legend sits in the rest, off the map
 PRACTICE_SCALE = "Blues"
-ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data © Royal Mail "
-               "copyright and database right 2025; Contains National Statistics data © Crown copyright and database "
-               "right 2025. NHS data: OGL v3.0.")
-
 
 # A self-contained MapLibre style: nothing to fetch, so the map draws offline and behind NHS proxies.
 # plotly.js places choropleths just above the first layer whose id starts with 'water' (below the next base
@@ -260,7 +269,7 @@ def _assign(target: Patch, update: dict) -> None:
 def titles(title: str, basis: str) -> dict:
     """Layout title and the footnote carrying basis and attribution (so a PNG export states both)."""
     return {"title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.985, "font": {"size": 15}},
-            "annotations": [{"text": wrap(basis) + "<br>" + wrap(ATTRIBUTION, 170), "showarrow": False,
+            "annotations": [{"text": wrap(basis) + "<br>" + wrap(SHORT_ATTRIBUTION, 170), "showarrow": False,
                              "xref": "paper", "yref": "paper", "x": 0.0, "y": 0.0, "xanchor": "left",
                              "yanchor": "bottom", "align": "left", "font": {"size": 9, "color": "#444"},
                              "bgcolor": "rgba(255,255,255,0.8)"}]}

@@ -6,7 +6,6 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from callbacks.context import area_tables, layer_url, search_index, view_options
 from data.postcodes import display_postcode
 from data.years import FLOWS_SNAPSHOT, PCN_FIRST_YEAR, fy_label
 from geo.profiles import patient_flows, pcn_members, practice_profile
@@ -14,14 +13,15 @@ from geo.search import to_lonlat
 from layout.charts import practice_history_figure, practice_ratio_figure, small_map
 from layout.components import fmt, notices
 from layout.panels import CHART_CONFIG, practice_link
+from layout.services import AtlasServices
 from layout.tables import grid, number_column
 from layout.view import View, parse_view, view_query
 
 STATUS = {"A": "active", "C": "closed", "D": "dormant", "P": "proposed"}
 
 
-def practice_options() -> list[dict]:
-    index = search_index()
+def practice_options(services: AtlasServices) -> list[dict]:
+    index = services.search_index
     practices = index[index["kind"] == "practice"].sort_values("label")
     return [{"label": label, "value": code} for label, code in zip(practices["label"], practices["code"], strict=True)]
 
@@ -48,13 +48,13 @@ def _facts(profile: dict, history: pd.DataFrame, year: int) -> dbc.Card:
                     class_name="shadow-sm mb-3")
 
 
-def _members(profile: dict, history: pd.DataFrame, year: int, query: str) -> html.Div:
+def _members(services: AtlasServices, profile: dict, history: pd.DataFrame, year: int, query: str) -> html.Div:
     with_pcn = history.dropna(subset=["pcn_code"])
     if with_pcn.empty:
         return html.P("No PCN membership recorded (PCNs began in FY2019/20).", className="text-muted")
     row = with_pcn[with_pcn["year"] == year]
     chosen = row.iloc[0] if len(row) else with_pcn.iloc[-1]
-    members = pcn_members(area_tables().provision, chosen["pcn_code"], int(chosen["year"]))
+    members = pcn_members(services.provision, chosen["pcn_code"], int(chosen["year"]))
     members["practice"] = [practice_link(c, n, query)
                            for c, n in zip(members["practice_code"], members["practice_name"], strict=True)]
     columns = [{"field": "practice", "headerName": "Practice", "cellRenderer": "markdown", "flex": 2,
@@ -69,15 +69,15 @@ def _members(profile: dict, history: pd.DataFrame, year: int, query: str) -> htm
              height="260px")])
 
 
-def _flows(profile: dict) -> html.Div:
-    flows, summary = patient_flows(area_tables().provision, profile["practice_code"])
+def _flows(services: AtlasServices, profile: dict) -> html.Div:
+    flows, summary = patient_flows(services.provision, profile["practice_code"])
     if flows.empty:
         return html.P(f"No patient flows for this practice in the {FLOWS_SNAPSHOT} extract (not open then).",
                       className="text-muted")
-    names = area_tables().provision.lsoa.set_index("area_code")["area_name"]
+    names = services.provision.lsoa.set_index("area_code")["area_name"]
     lon, lat = to_lonlat([profile["easting"]], [profile["northing"]])
     point = pd.DataFrame({"lon": lon, "lat": lat, "label": [str(profile["practice_name"]).title()]})
-    figure = small_map(layer_url("lsoa11", PCN_FIRST_YEAR), flows["lsoa11_code"].tolist(),
+    figure = small_map(services.layers.url("lsoa11", PCN_FIRST_YEAR), flows["lsoa11_code"].tolist(),
                        flows["patients"].tolist(), [f"{names.get(c, c)}: {n:,} patients" for c, n in
                                                     zip(flows["lsoa11_code"], flows["patients"], strict=True)],
                        {"lat": float(lat[0]), "lon": float(lon[0]), "zoom": 11.5}, point,
@@ -90,10 +90,10 @@ def _flows(profile: dict) -> html.Div:
         dcc.Graph(figure=figure, config=CHART_CONFIG, id="practice-flows-map")])
 
 
-def practice_content(view: View) -> html.Div:
+def practice_content(services: AtlasServices, view: View) -> html.Div:
     if not view.practice:
         return html.P("Choose a practice above, or click a practice dot on the map.", className="text-muted mt-3")
-    profile = practice_profile(area_tables().provision, view.practice)
+    profile = practice_profile(services.provision, view.practice)
     history = profile["history"]
     query = view_query(view, practice=None, area=None)
     return html.Div([
@@ -102,16 +102,17 @@ def practice_content(view: View) -> html.Div:
                  dbc.Col(dcc.Graph(figure=practice_ratio_figure(history), config=CHART_CONFIG), lg=6)]),
         html.Div("GP FTE: fully qualified GPs (excluding registrars and locums), mean of the FY's workforce returns. "
                  "London: all practices reporting both list and GP FTE that year.", className="basis-footnote"),
-        dbc.Row([dbc.Col(_members(profile, history, view.year, query), lg=6), dbc.Col(_flows(profile), lg=6)]),
+        dbc.Row([dbc.Col(_members(services, profile, history, view.year, query), lg=6),
+                 dbc.Col(_flows(services, profile), lg=6)]),
     ])
 
 
-def page(**url_params) -> html.Div:
-    view = parse_view(url_params, view_options())
+def page(services: AtlasServices, **url_params) -> html.Div:
+    view = parse_view(url_params, services.view_options)
     return html.Div([
         dcc.Store(id="practice-base", data=view_query(view)), notices(view),
-        dbc.Row(dbc.Col(dcc.Dropdown(id="practice-choice", options=practice_options(), value=view.practice,
+        dbc.Row(dbc.Col(dcc.Dropdown(id="practice-choice", options=practice_options(services), value=view.practice,
                                      placeholder="Choose a GP practice: name, code or postcode", clearable=False),
                         lg=6), class_name="mb-3 no-print"),
-        dcc.Loading(html.Div(practice_content(view), id="practice-content"), delay_show=300),
+        dcc.Loading(html.Div(practice_content(services, view), id="practice-content"), delay_show=300),
     ])

@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 import dash
 import dash_bootstrap_components as dbc
-import flask
 from dash import dcc, html
 
+from data.licences import SHORT_ATTRIBUTION
 from layout.pages import PAGES, page_for
+from layout.services import AtlasServices
 
 APP_TITLE = "London GP Provision Atlas"
-SHORT_ATTRIBUTION = ("Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data © Royal "
-                     "Mail copyright and database right 2025; Contains National Statistics data © Crown copyright "
-                     "and database right 2025. NHS and ONS data under the Open Government Licence v3.0.")
 log = logging.getLogger(__name__)
 
 
@@ -50,9 +49,10 @@ def nav_hrefs(paths: list[str], search: str | None) -> list[str]:
     return [dash.get_relative_path(path) + (f"?{keep}" if keep else "") for path in paths]
 
 
-def route(pathname: str | None, search: str | None) -> tuple:
-    """Page content, navbar/footer visibility and shell class for a URL. Never raises: a broken page shows
-    one clear message (and the exception goes to the server log)."""
+def route(services: AtlasServices, broken: Mapping[str, str], pathname: str | None, search: str | None) -> tuple:
+    """Page content, navbar/footer visibility and shell class for a URL. Never raises: a page whose callbacks
+    failed to load (`broken`: path -> error) or whose layout fails shows one clear message (the exception goes
+    to the server log)."""
     params = dict(parse_qsl((search or "").lstrip("?"), keep_blank_values=True))
     chrome_less = params.get("embed", "").strip().lower() in ("1", "true", "yes", "on")
     printing = params.get("print", "").strip().lower() in ("1", "true", "yes", "on")
@@ -61,14 +61,13 @@ def route(pathname: str | None, search: str | None) -> tuple:
     page = page_for("/" + (dash.strip_relative_path(pathname or "/") or ""))
     if page is None:
         return not_found(pathname), hidden, hidden, shell_class
-    broken = flask.current_app.config.get("ATLAS_BROKEN_PAGES", {})
     if page.path in broken:
         return dbc.Alert([html.H4(f"{page.label} is unavailable"), html.P("This page failed to start on the server "
                           "(details in the server log); the rest of the atlas works."),
                           dcc.Link("Go to the map", href=dash.get_relative_path("/"))], color="danger",
                          class_name="m-3"), hidden, hidden, shell_class
     try:
-        content = page.render(**params)
+        content = page.render(services, **params)
     except Exception:  # noqa: BLE001 - any failure must reach the user as a message, not a traceback
         log.exception("rendering %s?%s failed", pathname, search)
         content = dbc.Alert(["This view could not be drawn. ",

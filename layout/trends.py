@@ -5,12 +5,13 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
-from callbacks.context import area_tables, view_options
 from data.years import fy_label
-from geo.export import LEVELS, AreaTables
+from geo.levels import LEVELS
 from geo.measures import MEASURES
+from geo.tables import AreaTables
 from layout.charts import distribution_figure
 from layout.components import download_button, footnote, notices, persistence_note, view_controls
+from layout.services import AtlasServices
 from layout.tables import grid, number_column, safe_csv
 from layout.view import View, parse_view, view_query
 
@@ -29,17 +30,16 @@ def ranking_columns(view: View) -> list[dict]:
         number_column("change", "Change over window", spec.decimals, width=110),
         number_column("slope_per_year", "Trend per year", spec.decimals, width=100),
         {"field": "persistence_class", "headerName": "Persistence", "width": 120},
-        {"field": "years_poor", "headerName": f"Years poor (of {view.n})", "type": "rightAligned", "width": 95,
+        {"field": "years_poor", "headerName": f"Years poor (of {view.params.n})", "type": "rightAligned", "width": 95,
          "filter": "agNumberColumnFilter"},
     ]
 
 
 def ranking_table(view: View, tables: AreaTables) -> tuple[pd.DataFrame, str]:
     """Areas with value, rank, change, persistence; and a note when persistence cannot be computed."""
-    table = tables.table(view.level, view.measure, view.year, view.weights, view.d0)
+    table = tables.table(view.level, view.measure, view.year, view.params)
     try:
-        persistence = tables.persistence(view.measure, view.level, view.year, view.weights, view.d0, view.k,
-                                         view.n, view.cut)
+        persistence = tables.persistence(view.measure, view.level, view.year, view.params)
     except ValueError as exc:
         return table.assign(change=None, slope_per_year=None, persistence_class=None, years_poor=None), \
             f"Persistence not shown: {exc}."
@@ -49,45 +49,45 @@ def ranking_table(view: View, tables: AreaTables) -> tuple[pd.DataFrame, str]:
     return table, persistence_note(view, persistence, "areas") + " Change = last minus first value in the window."
 
 
-def trends_content(view: View) -> tuple[list[dict], list[dict], dict, str]:
+def trends_content(services: AtlasServices, view: View) -> tuple[list[dict], list[dict], dict, str]:
     """Grid rows and columns, the distribution chart and the footnote for a view."""
-    tables = area_tables()
+    tables = services.tables
     spec = MEASURES[view.measure]
     table, note = ranking_table(view, tables)
-    series = tables.series(view.measure, view.level, view.weights, view.d0)
-    london = pd.Series({year: tables.provision.london_value(view.measure, year, view.weights, view.d0)
+    series = tables.series(view.measure, view.level, view.params)
+    london = pd.Series({year: tables.provision.london_value(view.measure, year, view.params)
                         for year in sorted(series["year"].unique())})
     figure = distribution_figure(series, spec.label, spec.unit, spec.decimals, LEVELS[view.level], london,
                                  height=None if view.embed else 360)
-    basis = tables.provision.basis(view.measure, view.year, view.weights, view.d0)
+    basis = tables.provision.basis(view.measure, view.year, view.params)
     text = f"{spec.label} by {LEVELS[view.level]}, {fy_label(view.year)}; {spec.unit}. {note} Basis: {basis}."
     rows = table[["rank", "area_name", "area_code", "value", "change", "slope_per_year", "persistence_class",
                   "years_poor"]].astype(object).where(table.notna(), None).to_dict("records")
     return rows, ranking_columns(view), figure, text
 
 
-def rows_csv(rows: list[dict] | None, view: View) -> str:
+def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> str:
     """The rows the grid shows (after the user's filter and sort) with measure, year and basis columns."""
     spec = MEASURES[view.measure]
     frame = pd.DataFrame(rows or [])
-    basis = area_tables().provision.basis(view.measure, view.year, view.weights, view.d0)
+    basis = services.provision.basis(view.measure, view.year, view.params)
     return safe_csv(frame.assign(level=LEVELS[view.level], measure=spec.label, unit=spec.unit,
                                  fy=fy_label(view.year), basis=basis))
 
 
-def page(**url_params) -> html.Div:
-    view = parse_view(url_params, view_options())
+def page(services: AtlasServices, **url_params) -> html.Div:
+    view = parse_view(url_params, services.view_options)
     chart = dcc.Graph(id="trends-chart", config=CHART_CONFIG, className="embed-chart" if view.embed else "",
                       style={"height": "calc(100vh - 44px)" if view.embed else "380px"})
     stores = [dcc.Store(id="trends-base", data=view_query(view)),
               dcc.Download(id="trends-download")]
     if view.embed:
-        return html.Div(stores + [html.Div(view_controls("trends", view, view_options()), hidden=True),
+        return html.Div(stores + [html.Div(view_controls("trends", view, services.view_options), hidden=True),
                                   html.Div(grid("trends-grid", [], []), hidden=True),
                                   html.Button(id="trends-download-csv", hidden=True), chart,
                                   footnote("trends-footnote")])
     return html.Div(stores + [dbc.Row([
-        dbc.Col(dbc.Card(dbc.CardBody(view_controls("trends", view, view_options())), class_name="shadow-sm"),
+        dbc.Col(dbc.Card(dbc.CardBody(view_controls("trends", view, services.view_options)), class_name="shadow-sm"),
                 xs=12, lg=3, xxl=2, class_name="controls-column no-print"),
         dbc.Col([notices(view),
                  html.Div([html.H4("Trends and rankings", className="mb-1 d-inline-block me-3"),

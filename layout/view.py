@@ -15,10 +15,10 @@ name       meaning                                          default
 level      lsoa11 msoa11 ward borough ccg19 icb pcn         lsoa11
 measure    a key of geo.measures.MEASURES                   e2sfca
 year       FY-end year with data for measure and level      latest such year
-weights    age | age_imd | none (need weighting)            age
-d0         E2SFCA catchment, metres (rounded to 100 m)      1600
-k, n       persistent = poor in >= k of the last n years    4, 5
-cut        poor = this fraction of areas (0 < cut <= 0.5)   0.2
+weights    age | age_imd | none (need weighting)            AnalysisParams
+d0         E2SFCA catchment, metres (rounded to 100 m)      AnalysisParams
+k, n       persistent = poor in >= k of the last n years    AnalysisParams
+cut        poor = this fraction of areas (0 < cut <= 0.5)   AnalysisParams
 scheme     quantiles | natural_breaks | continuous          quantiles
 layers     comma list of practices,pcn,persistent,hotspots  persistent
 area       code of an area of `level`                       none
@@ -28,6 +28,8 @@ zoom       map zoom 8..17                                   fits London
 embed      1 = chrome-less view for an iframe               0
 print      1 = print layout (A4 landscape)                  0
 =========  ===============================================  =======================
+
+The analysis defaults (weights, d0, k, n, cut) are `geo.params.AnalysisParams`'s.
 """
 from __future__ import annotations
 
@@ -36,12 +38,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
+from geo.params import CUT_MAX, D0_RANGE, D0_STEP, DEFAULT_PARAMS, AnalysisParams
+
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)", "continuous": "Continuous"}
 LAYERS = {"practices": "GP practices", "pcn": "PCN catchments", "persistent": "Persistent poor provision",
           "hotspots": "Significant clusters (Gi*)"}
 LAT_RANGE, LON_RANGE, ZOOM_RANGE = (51.2, 51.8), (-0.6, 0.4), (8.0, 17.0)
-D0_STEP = 100.0
-CUT_MAX = 0.5
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
@@ -54,8 +56,6 @@ class ViewOptions:
     measures: Mapping[str, str]                    # key -> label
     years: Mapping[tuple[str, str], tuple[int, ...]]  # (measure, level) -> years with data
     weightings: Mapping[str, str]
-    d0_range: tuple[float, float]
-    default_d0: float
     areas: Mapping[str, frozenset]                 # level -> area codes (pcn: any year)
     practices: frozenset
     default_level: str = "lsoa11"
@@ -67,11 +67,7 @@ class View:
     level: str
     measure: str
     year: int
-    weights: str = "age"
-    d0: float = 1600.0
-    k: int = 4
-    n: int = 5
-    cut: float = 0.2
+    params: AnalysisParams = DEFAULT_PARAMS
     scheme: str = "quantiles"
     layers: tuple[str, ...] = ("persistent",)
     area: str | None = None
@@ -89,7 +85,7 @@ class View:
 
 def default_view(options: ViewOptions) -> View:
     level, measure = options.default_level, options.default_measure
-    return View(level=level, measure=measure, year=max(options.years[(measure, level)]), d0=options.default_d0)
+    return View(level=level, measure=measure, year=max(options.years[(measure, level)]))
 
 
 def parse_view(params: Mapping[str, str] | str | None, options: ViewOptions) -> View:
@@ -117,17 +113,18 @@ def parse_view(params: Mapping[str, str] | str | None, options: ViewOptions) -> 
         level, years = base.level, options.years[(measure, base.level)]
     year = _integer(params.get("year"), max(years), lambda y: y in years,
                     lambda raw: note("year", raw, f"no data for that year (years: {years[0]}-{years[-1]})", max(years)))
-    weights = choice("weights", options.weightings, base.weights)
-    lo, hi = options.d0_range
-    d0 = _number(params.get("d0"), base.d0, lambda d: lo <= d <= hi,
-                 lambda raw: note("d0", raw, f"catchment must be {lo:,.0f}-{hi:,.0f} m", f"{base.d0:,.0f} m"))
+    default = base.params
+    weights = choice("weights", options.weightings, default.weights)
+    lo, hi = D0_RANGE
+    d0 = _number(params.get("d0"), default.d0, lambda d: lo <= d <= hi,
+                 lambda raw: note("d0", raw, f"catchment must be {lo:,.0f}-{hi:,.0f} m", f"{default.d0:,.0f} m"))
     d0 = float(min(hi, max(lo, round(d0 / D0_STEP) * D0_STEP)))
-    n = _integer(params.get("n"), min(base.n, len(years)), lambda v: 1 <= v <= len(years),
-                 lambda raw: note("n", raw, f"window must be 1-{len(years)} years", min(base.n, len(years))))
-    k = _integer(params.get("k"), min(base.k, n), lambda v: 1 <= v <= n,
-                 lambda raw: note("k", raw, f"k must be 1-{n} (at most n)", min(base.k, n)))
-    cut = _number(params.get("cut"), base.cut, lambda c: 0 < c <= CUT_MAX,
-                  lambda raw: note("cut", raw, f"cut must be a fraction in (0, {CUT_MAX}]", base.cut))
+    n = _integer(params.get("n"), min(default.n, len(years)), lambda v: 1 <= v <= len(years),
+                 lambda raw: note("n", raw, f"window must be 1-{len(years)} years", min(default.n, len(years))))
+    k = _integer(params.get("k"), min(default.k, n), lambda v: 1 <= v <= n,
+                 lambda raw: note("k", raw, f"k must be 1-{n} (at most n)", min(default.k, n)))
+    cut = _number(params.get("cut"), default.cut, lambda c: 0 < c <= CUT_MAX,
+                  lambda raw: note("cut", raw, f"cut must be a fraction in (0, {CUT_MAX}]", default.cut))
     scheme = choice("scheme", SCHEMES, base.scheme)
     layers = base.layers
     if "layers" in params:
@@ -150,17 +147,19 @@ def parse_view(params: Mapping[str, str] | str | None, options: ViewOptions) -> 
         lat = lon = None
     zoom = _optional_number(params, "zoom", ZOOM_RANGE, note)
     embed, print_ = (_flag(params, name, note) for name in ("embed", "print"))
-    return View(level=level, measure=measure, year=year, weights=weights, d0=d0, k=k, n=n, cut=cut, scheme=scheme,
-                layers=layers, area=area, practice=practice, lat=lat, lon=lon, zoom=zoom, embed=embed, print=print_,
+    return View(level=level, measure=measure, year=year,
+                params=AnalysisParams(weights=weights, d0=d0, k=k, n=n, cut=cut), scheme=scheme, layers=layers,
+                area=area, practice=practice, lat=lat, lon=lon, zoom=zoom, embed=embed, print=print_,
                 notices=tuple(notices))
 
 
 def view_query(view: View, **overrides) -> str:
     """'?level=...': the core view always (a link keeps meaning when new data arrive), optional parts when set."""
     view = view.with_(**overrides) if overrides else view
-    params = {"level": view.level, "measure": view.measure, "year": view.year, "weights": view.weights,
-              "d0": f"{view.d0:g}", "k": view.k, "n": view.n, "cut": f"{view.cut:g}", "scheme": view.scheme,
-              "layers": ",".join(view.layers)}
+    analysis = view.params
+    params = {"level": view.level, "measure": view.measure, "year": view.year, "weights": analysis.weights,
+              "d0": f"{analysis.d0:g}", "k": analysis.k, "n": analysis.n, "cut": f"{analysis.cut:g}",
+              "scheme": view.scheme, "layers": ",".join(view.layers)}
     for name in ("area", "practice"):
         if getattr(view, name):
             params[name] = getattr(view, name)

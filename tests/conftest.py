@@ -13,11 +13,26 @@ def atlas():
         data_dir()
     except DataFileError as exc:
         pytest.skip(f"real data bundle not available: {exc}")
-    from data.loader import shared_atlas
-    return shared_atlas()
+    from data.loader import load_atlas
+    return load_atlas()
 
 
 @pytest.fixture(scope="session")
-def provision(atlas):
-    from callbacks.context import provision as shared_provision
-    return shared_provision()
+def services(atlas):
+    """The real bundle's services, built as the app builds them."""
+    from layout.services import AtlasServices
+    return AtlasServices(atlas)
+
+
+@pytest.fixture(scope="session")
+def provision(services):
+    return services.provision
+
+
+@pytest.fixture(scope="session")
+def dash_app(services):
+    """The app over the session's services, inside a request context (for URL prefixes)."""
+    from app import create_app
+    app = create_app(services)
+    with app.server.test_request_context("/"):
+        yield app

@@ -21,7 +21,7 @@ EXPORTS = {  # golden file -> (CLI module, arguments; the output path is appende
                                                     "--k", "3", "--n", "5", "--cut", "0.25", "--format", "csv"]),
     "export_borough_fte_2021.geojson": ("geo.export", ["--level", "borough", "--measure", "gp_fte_per_10k",
                                                        "--year", "2021", "--weights", "none", "--format", "geojson"]),
-    "bids_ranked_2024.csv": ("geo.bids_cli", ["--bids", str(MESSY_BIDS), "--year", "2024", "--d0", "2000",
+    "bids_ranked_2024.csv": ("geo.bids.__main__", ["--bids", str(MESSY_BIDS), "--year", "2024", "--d0", "2000",
                                           "--weights", "age_imd", "--objective", "underserved_gain_per_fte",
                                           "--close", "E83003"]),
 }
@@ -76,7 +76,8 @@ def regenerate() -> None:
     import gzip
     import tempfile
 
-    from callbacks.context import view_options
+    from data.loader import load_atlas
+    from layout.services import AtlasServices
     GOLDEN.mkdir(exist_ok=True)
     for name, (module, args) in EXPORTS.items():
         with tempfile.TemporaryDirectory() as folder:
@@ -86,8 +87,8 @@ def regenerate() -> None:
             (GOLDEN / f"{name}.gz").write_bytes(gzip.compress(out.read_bytes(), mtime=0))
         if module != "geo.export":  # the export's stderr only names the output path
             (GOLDEN / f"{name}.stderr").write_text(stderr)
-    (GOLDEN / "urls.json").write_text(json.dumps(url_round_trips(view_options()), indent=1, ensure_ascii=False)
-                                      + "\n")
+    options = AtlasServices(load_atlas()).view_options
+    (GOLDEN / "urls.json").write_text(json.dumps(url_round_trips(options), indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

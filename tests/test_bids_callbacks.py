@@ -2,6 +2,7 @@
 import base64
 import io
 from contextvars import copy_context
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -10,7 +11,7 @@ from dash._callback_context import context_value
 from dash._utils import AttributeDict
 from dash.exceptions import PreventUpdate
 
-from geo.bids import MAX_BIDS
+from data.bid_intake import MAX_BIDS
 
 pytestmark = pytest.mark.real_data
 CONTROLS = {"year": 2024, "weights": "age", "d0": 1600, "k": 4, "n": 5, "objective": "lifted_per_fte", "close": "",
@@ -19,20 +20,23 @@ BASE = "?year=2024"
 
 
 @pytest.fixture(scope="module")
-def dash_app(atlas):
-    """The app itself (page layouts need its path prefix; creating it registers every callback)."""
-    import app
-    return app.app
+def svc(dash_app, services):
+    """The services, inside the app's request context (geometry URLs carry the app's prefix)."""
+    return services
 
 
 @pytest.fixture(scope="module")
-def cb(dash_app):
+def cb(svc):
+    """The page's callbacks with the services bound, as Dash calls them."""
     import callbacks.bids as module
-    return module
+    from callbacks.common import bind
+    return SimpleNamespace(**{name: bind(svc, getattr(module, name)) for name in
+                              ("render", "sync_url", "map_click", "add_bid", "upload", "download")},
+                           edit=module.edit)
 
 
 @pytest.fixture(scope="module")
-def page_layout(dash_app):
+def page_layout(svc):
     import layout.bids as module
     return module
 
@@ -60,14 +64,13 @@ BAD = row(label="Nowhere", postcode="ZZ99 9ZZ", added_gp_fte="2")
 
 # ------------------------------------------------------------------ URL state
 
-def test_bids_travel_in_the_url_and_come_back_the_same(page_layout):
-    from callbacks.context import view_options
+def test_bids_travel_in_the_url_and_come_back_the_same(page_layout, svc):
     rows = (GOOD, row(label="=SUM(A1)", easting="530000", northing="180000", added_gp_fte="1.5", cost="250000"))
     encoded = page_layout.encode_bids(rows)
     assert encoded.startswith("1") and len(encoded) < 120 and set(encoded[1:]) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
     state = page_layout.parse_bids_view({"bids": encoded, "year": "2023", "focus": "2", "close": "F84001"},
-                                        view_options())
+                                        svc.view_options)
     assert state.bids == rows and state.view.year == 2023 and state.focus == 2 and state.notices == ()
     query, notice = page_layout.bids_query(state)
     assert notice is None and f"bids={encoded}" in query and "close=F84001" in query and "focus=2" in query
@@ -80,28 +83,32 @@ def test_bids_travel_in_the_url_and_come_back_the_same(page_layout):
     ("1" + base64.urlsafe_b64encode(__import__("zlib").compress(b"[" + b'["a"],' * 300_000 + b'["a"]]')).decode(),
      "the bids value is too large"),
 ])
-def test_malformed_bids_in_a_link_fall_back_to_no_bids_with_a_notice(page_layout, value, why):
-    from callbacks.context import view_options
+def test_malformed_bids_in_a_link_fall_back_to_no_bids_with_a_notice(page_layout, svc, value, why):
     state = page_layout.parse_bids_view({"bids": value, "objective": "best", "focus": "9", "year": "1999"},
-                                        view_options())
+                                        svc.view_options)
     assert state.bids == () and state.objective == "lifted_per_fte" and state.focus is None
     text = " ".join(state.notices)
     assert why in text and "Ignored objective='best'" in text and "Ignored focus='9'" in text and "year" in text
 
 
-def test_too_many_bids_for_a_link_keep_the_settings_and_say_so(page_layout):
-    from callbacks.context import view_options
+def test_a_links_settings_are_the_analysis_parameters_the_bids_are_scored_with(page_layout, svc):
+    from geo.params import AnalysisParams
+    state = page_layout.parse_bids_view({"weights": "age_imd", "d0": "2000", "k": "3", "n": "5"}, svc.view_options)
+    assert state.params == AnalysisParams(weights="age_imd", d0=2000.0, k=3, n=5)
+
+
+def test_too_many_bids_for_a_link_keep_the_settings_and_say_so(page_layout, svc):
     rows = tuple(row(label=f"site {i:04d} {i * 7919 % 10007}", easting=str(500000 + i * 37),
                      northing=str(170000 + i * 53), added_gp_fte=str(1 + i % 7)) for i in range(400))
-    state = page_layout.parse_bids_view({}, view_options())
+    state = page_layout.parse_bids_view({}, svc.view_options)
     query, notice = page_layout.bids_query(state, bids=rows)
     assert "bids=" not in query and "too many to share as a link" in notice
 
 
-def test_page_layout_renders_notices_and_print_mode(page_layout):
-    broken = page_layout.page(bids="1AAAA", year="2024")
+def test_page_layout_renders_notices_and_print_mode(page_layout, svc):
+    broken = page_layout.page(svc, bids="1AAAA", year="2024")
     assert "Ignored the bids in the link" in str(broken)
-    printed = page_layout.page(year="2024", print="1")
+    printed = page_layout.page(svc, year="2024", print="1")
     assert "print-view" in printed.className
 
 

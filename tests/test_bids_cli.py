@@ -70,7 +70,7 @@ def test_bad_choices_exit_with_one_line_listing_the_valid_ones(args, choices, tm
     (("--year", "soon"), "geo.bids: error: no e2sfca data for year soon; choose one of 2016,"),
     (("--year", "2024", "--close", "NOPE1"), "geo.bids: error: close NOPE1: not an open GP practice with a location "
                                              "in FY2023/24"),
-    (("--year", "2024", "--k", "6"), "geo.bids: error: k and n must be whole numbers of years with 1 <= k <= n"),
+    (("--year", "2024", "--k", "6"), "geo.bids: error: k must be a whole number of years between 1 and n = 5"),
 ])
 def test_bad_year_or_scenario_exits_with_one_line(atlas, args, message, tmp_path):
     assert one_line_error(run("--bids", str(MESSY), "--out", str(tmp_path / "x.csv"), *args)).startswith(message)

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.bid_intake import bids_from_csv
 from geo.access import decay_matrix, e2sfca
-from geo.bids import MAX_SITE_FTE, bid_baseline, bids_from_csv, evaluate, ranked_table
+from geo.bids import MAX_SITE_FTE, bid_baseline, evaluate, ranked_table
 
 pytestmark = pytest.mark.real_data
 YEAR = 2024
@@ -41,8 +42,8 @@ EXPECTED_STATUS = {  # label -> status (tests/fixtures/messy_bids.csv)
 
 
 @pytest.fixture(scope="module")
-def base(provision):
-    return bid_baseline(provision, YEAR)
+def base(services):
+    return bid_baseline(services.tables, YEAR)
 
 
 def test_the_fte_bound_is_above_every_london_practice(atlas):
@@ -72,7 +73,7 @@ def test_messy_bids_get_a_reason_each_and_the_valid_ones_are_scored(base):
 def test_missing_columns_are_a_reason_on_every_row(base, header, row, status):
     scenario = evaluate(bids_from_csv(f"{header}\n{row}\n{row.replace('A', 'B', 1)}\n".encode(), "b.csv"), base)
     assert scenario.bids["status"].tolist() == [status, status]
-    assert scenario.summary["bids_valid"] == 0 and scenario.summary["combined_lifted_need"] == 0
+    assert scenario.summary.bids_valid == 0 and scenario.summary.combined_lifted_need == 0
 
 
 def test_bid_deltas_equal_a_full_e2sfca_rerun_on_london(provision, base):
@@ -84,7 +85,7 @@ def test_bid_deltas_equal_a_full_e2sfca_rerun_on_london(provision, base):
     site = scenario.bids.loc[0, ["easting", "northing"]].to_numpy(dtype=float)
     supply = points["gp_fte"].to_numpy() + np.where(points["practice_code"] == code, 1.5, 0.0)
     xy = np.vstack([points[["easting", "northing"]].to_numpy(dtype=float), site])
-    rerun = e2sfca(decay_matrix(provision.lsoa_xy, xy, base.d0), base.need, np.append(supply, 2.5)).access
+    rerun = e2sfca(decay_matrix(provision.lsoa_xy, xy, base.params.d0), base.need, np.append(supply, 2.5)).access
     after = scenario.before + np.asarray(scenario.delta.sum(axis=1)).ravel()
     assert after == pytest.approx(rerun, rel=1e-12, abs=1e-18)
 
@@ -109,6 +110,6 @@ def test_fifty_real_postcodes_rank_and_combine(atlas, base):
     assert len(valid) >= 48  # a postcode centroid may fall a few metres outside the borough polygons
     assert sorted(valid["rank"]) == list(range(1, len(valid) + 1))
     summary = scenario.summary
-    assert 0 < summary["combined_lifted_need"] <= base.bottom_quintile_need
-    assert summary["combined_access_gain_fte"] == pytest.approx(valid.loc[valid["need_in_reach"] > 0,
+    assert 0 < summary.combined_lifted_need <= base.bottom_quintile_need
+    assert summary.combined_access_gain_fte == pytest.approx(valid.loc[valid["need_in_reach"] > 0,
                                                                           "added_gp_fte"].sum())

@@ -13,10 +13,9 @@ CONTROLS = {"measure": "e2sfca", "level": "lsoa11", "year": 2025, "weights": "ag
 
 
 @pytest.fixture(scope="module")
-def request_context(atlas):
-    from app import app
-    with app.server.test_request_context("/"):
-        yield app
+def svc(dash_app, services):
+    """The services, inside the app's request context (geometry URLs carry the app's prefix)."""
+    return services
 
 
 def sent(value) -> str:
@@ -24,9 +23,9 @@ def sent(value) -> str:
     return to_json_plotly(value.to_plotly_json() if isinstance(value, dash.Patch) else value)
 
 
-def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometry(request_context):
+def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometry(svc):
     from callbacks.explore import update_map
-    figure, meta, footnote, notes, paint, legend = update_map(CONTROLS, "", None, None)
+    figure, meta, footnote, notes, paint, legend = update_map(svc, CONTROLS, "", None, None)
     assert isinstance(figure, dict) and figure["data"][0]["locations"] == []  # the areas are painted, see mapfig
     assert paint["layer"].startswith("/geometry/lsoa11.geojson?v=") and meta["layer"] == paint["layer"]
     assert len(paint["colour"]) == len(paint["values"]) == len(paint["names"]) == 4835
@@ -37,96 +36,97 @@ def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometr
     assert "E2SFCA access" in sent(legend) and "Persistent poor provision" in sent(legend)
     for change in ({"measure": "patients_per_gp_fte"}, {"year": 2022}, {"weights": "age_imd"},
                    {"scheme": "natural_breaks"}, {"layers": ["practices", "hotspots", "pcn"]}):
-        patch, meta, footnote, _, paint, _ = update_map({**CONTROLS, **change}, "", meta, None)
+        patch, meta, footnote, _, paint, _ = update_map(svc, {**CONTROLS, **change}, "", meta, None)
         wire = sent(patch) + sent(paint)
         assert isinstance(patch, dash.Patch) and isinstance(paint, dash.Patch)
         assert '"coordinates"' not in wire and "names" not in sent(paint)
         assert len(wire) < 400_000, change
         if "layers" not in change:  # values only: no trace data, so Plotly re-plots nothing
             assert {op["location"][0] for op in patch.to_plotly_json()["operations"]} == {"layout"}, change
-    assert len(sent(update_map(CONTROLS, "", meta, None)[4])) < 150_000
+    assert len(sent(update_map(svc, CONTROLS, "", meta, None)[4])) < 150_000
 
 
-def test_a_new_level_or_pcn_year_redraws_the_figure(request_context):
+def test_a_new_level_or_pcn_year_redraws_the_figure(svc):
     from callbacks.explore import update_map
-    _, meta, *_ = update_map(CONTROLS, "", None, None)
-    figure, borough_meta, _, _, paint, _ = update_map({**CONTROLS, "level": "borough"}, "", meta, None)
+    _, meta, *_ = update_map(svc, CONTROLS, "", None, None)
+    figure, borough_meta, _, _, paint, _ = update_map(svc, {**CONTROLS, "level": "borough"}, "", meta, None)
     assert isinstance(figure, dict) and len(paint["names"]) == 33 and borough_meta != meta
     assert "borough" in figure["data"][0]["geojson"]
-    _, pcn_2025, *_ = update_map({**CONTROLS, "level": "pcn"}, "", borough_meta, None)
-    figure, pcn_2024, *_ = update_map({**CONTROLS, "level": "pcn", "year": 2024}, "", pcn_2025, None)
+    _, pcn_2025, *_ = update_map(svc, {**CONTROLS, "level": "pcn"}, "", borough_meta, None)
+    figure, pcn_2024, *_ = update_map(svc, {**CONTROLS, "level": "pcn", "year": 2024}, "", pcn_2025, None)
     assert isinstance(figure, dict) and "pcn-2024" in pcn_2024["layer"]
 
 
-def test_inconsistent_or_bad_inputs_degrade_to_a_valid_view(request_context):
+def test_inconsistent_or_bad_inputs_degrade_to_a_valid_view(svc):
     from callbacks.explore import update_map
-    _, _, footnote, _, paint, _ = update_map({**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
+    _, _, footnote, _, paint, _ = update_map(svc, {**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
                                              "?level=nowhere&area=E01000001", None, {"area": "garbage"})
     assert "PCN catchment" in footnote and "FY2024/25" in footnote  # 2016 has no PCNs: latest year used
     assert paint["outlines"]["6"]["codes"] == []                     # no selected outline for a bad code
 
 
-def test_selection_changes_from_clicks_search_and_clear(request_context):
+def test_selection_changes_from_clicks_search_and_clear(svc):
     from callbacks.common import current_view
-    from layout.explore import selection_change
-    view = current_view("", CONTROLS)
+    from layout.explore_select import selection_change
+    view = current_view(svc, "", CONTROLS)
     area_click = {"points": [{"curveNumber": 0, "location": "E01000001"}]}
-    change = selection_change("explore-map", area_click, None, view)
+    change = selection_change(svc, "explore-map", area_click, None, view)
     assert change["selection"] == {"area": "E01000001", "practice": None} and change["level"] == "lsoa11"
     assert change["patch"] is None and change["legend_hidden"] is False  # a click leaves the figure alone
     (outline,) = change["paint"].to_plotly_json()["operations"]
     assert outline["location"] == ["outlines", "6", "codes"] and outline["params"]["value"] == ["E01000001"]
     practice_click = {"points": [{"curveNumber": 7, "customdata": ["F83004", "Archway"]}]}
-    assert selection_change("explore-map", practice_click, None, view)["selection"]["practice"] == "F83004"
-    assert selection_change("explore-map", {"points": []}, None, view) is None
-    assert selection_change("explore-clear", None, None, view)["selection"] == {"area": None, "practice": None}
-    postcode = selection_change("explore-search", None, "postcode|SW1A1AA|", view)
+    assert selection_change(svc, "explore-map", practice_click, None, view)["selection"]["practice"] == "F83004"
+    assert selection_change(svc, "explore-map", {"points": []}, None, view) is None
+    assert selection_change(svc, "explore-clear", None, None, view)["selection"] == {"area": None, "practice": None}
+    postcode = selection_change(svc, "explore-search", None, "postcode|SW1A1AA|", view)
     assert postcode["selection"]["area"] == "E01004736" and "SW1A 1AA" in postcode["message"]
     assert "map" in json.dumps(postcode["patch"].to_plotly_json())  # the camera moves there
-    borough = selection_change("explore-search", None, "area|E09000007|borough", view)
+    borough = selection_change(svc, "explore-search", None, "area|E09000007|borough", view)
     assert borough["level"] == "borough" and borough["selection"]["area"] == "E09000007"
     assert borough["paint"] is None  # the new level's map draws the outline
-    assert selection_change("explore-search", None, "postcode|ZZ99ZZ|", view)["selection"] is None
-    assert selection_change("explore-search", None, "bad", view)["message"] == "Not found in London."
+    assert selection_change(svc, "explore-search", None, "postcode|ZZ99ZZ|", view)["selection"] is None
+    assert selection_change(svc, "explore-search", None, "bad", view)["message"] == "Not found in London."
 
 
-def test_search_suggestions(request_context):
+def test_search_suggestions(svc):
     from callbacks.explore import search_suggestions
-    labels = [option["label"] for option in search_suggestions("camden")]
+    labels = [option["label"] for option in search_suggestions(svc, "camden")]
     assert labels[0] == "Camden (Borough)"
-    assert search_suggestions("sw1a 1aa") == [{"label": "SW1A 1AA (postcode)", "value": "postcode|SW1A1AA|"}]
-    assert search_suggestions("F83004")[0]["value"] == "practice|F83004|"
+    assert search_suggestions(svc, "sw1a 1aa") == [{"label": "SW1A 1AA (postcode)", "value": "postcode|SW1A1AA|"}]
+    assert search_suggestions(svc, "F83004")[0]["value"] == "practice|F83004|"
     with pytest.raises(dash.exceptions.PreventUpdate):
-        search_suggestions(" ")
+        search_suggestions(svc, " ")
 
 
-def test_panel_for_an_area_a_practice_and_nothing(request_context):
+def test_panel_for_an_area_a_practice_and_nothing(svc):
     from callbacks.explore import panel
-    text = json.dumps(panel({"area": "E09000007", "practice": None}, {**CONTROLS, "level": "borough"}, "")
+    text = json.dumps(panel(svc, {"area": "E09000007", "practice": None}, {**CONTROLS, "level": "borough"}, "")
                       .to_plotly_json(), default=str)
     assert "Camden" in text and "London rank" in text and "Practices serving its residents" in text
-    text = json.dumps(panel({"area": None, "practice": "F83004"}, CONTROLS, "").to_plotly_json(), default=str)
+    text = json.dumps(panel(svc, {"area": None, "practice": "F83004"}, CONTROLS, "").to_plotly_json(), default=str)
     assert "Archway Medical Centre" in text and "Open the practice page" in text
-    assert "Click an area" in json.dumps(panel({"area": "E09000007"}, CONTROLS, "").to_plotly_json(), default=str)
+    assert "Click an area" in json.dumps(panel(svc, {"area": "E09000007"}, CONTROLS, "").to_plotly_json(), default=str)
 
 
-def test_url_sync_keeps_the_whole_view_and_the_camera(request_context):
+def test_url_sync_keeps_the_whole_view_and_the_camera(svc):
     from callbacks.explore import sync_url
-    query, permalink, base = sync_url({"area": "E01000001", "practice": None},
+    query, permalink, base = sync_url(svc, {"area": "E01000001", "practice": None},
                                       {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5}, CONTROLS, "")
     assert query == permalink == base
     assert "area=E01000001" in query and "lat=51.51000" in query and "zoom=12.50" in query
-    assert "lat=51.51" in sync_url(None, {"autosize": True}, CONTROLS, query)[0]  # camera kept from the base
+    assert "lat=51.51" in sync_url(svc, None, {"autosize": True}, CONTROLS, query)[0]  # camera kept from the base
 
 
-def test_downloads_csv_and_geojson_content(request_context):
+def test_downloads_csv_and_geojson_content(svc):
     from callbacks.common import current_view
-    from layout.explore import layer_properties, map_values_for_view, serving_csv, values_csv
+    from layout.explore_map import layer_properties, map_values_for_view, values_csv
+    from layout.explore_panel import serving_csv
     from layout.geometry import layer_geojson
-    view = current_view("", {**CONTROLS, "level": "borough"}, area="E09000007")
-    content, layer, _ = map_values_for_view(view)
+    view = current_view(svc, "", {**CONTROLS, "level": "borough"}, area="E09000007")
+    content, layer, _ = map_values_for_view(svc, view)
     lines = values_csv(view, content).splitlines()
     assert lines[0].startswith("area_code,area_name,level,fy,measure,unit,value,rank,class") and len(lines) == 34
     geojson = json.loads(layer_geojson(layer, layer_properties(view, content)))
     assert len(geojson["features"]) == 33 and geojson["features"][0]["properties"]["colour"].startswith("#")
-    assert serving_csv(view).splitlines()[0].startswith("practice_code,practice_name")
+    assert serving_csv(svc, view).splitlines()[0].startswith("practice_code,practice_name")

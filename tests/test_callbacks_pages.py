@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app import frame_ancestors
+from callbacks.serving import frame_ancestors
 from layout.pages import PAGES, Page, page_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,13 +33,14 @@ def test_frame_ancestors(configured, header):
 @pytest.mark.real_data
 class TestWithTheApp:
     @pytest.fixture(scope="class")
-    def app(self, atlas):
-        from app import app
-        with app.server.test_request_context("/"):
-            yield app
+    def app(self, dash_app):
+        return dash_app
 
-    def test_router_renders_pages_embeds_and_unknown_paths(self, app):
-        from callbacks.router import render_page
+    def test_router_renders_pages_embeds_and_unknown_paths(self, app, services):
+        from layout.shell import route
+
+        def render_page(path, search):
+            return route(services, {}, path, search)
         content, navbar, footer, shell = render_page("/trends", "?level=borough&embed=1")
         assert navbar == footer == {"display": "none"} and shell == "embed"
         assert "trends-chart" in json.dumps(content.to_plotly_json(), default=str)
@@ -48,29 +49,30 @@ class TestWithTheApp:
         assert render_page("/", "?print=1")[3] == "print-mode"
         assert "Data-quality report" in json.dumps(render_page("/about", "")[0].to_plotly_json(), default=str)
 
-    def test_trends_table_chart_and_csv(self, app):
+    def test_trends_table_chart_and_csv(self, app, services):
         from callbacks.common import current_view
         from layout.trends import rows_csv, trends_content
         controls = {"measure": "nearest_practice_m", "level": "borough", "year": 2025, "weights": "age",
                     "d0": 1600, "k": 4, "n": 5, "cut": 0.2}
-        rows, columns, figure, footnote = trends_content(current_view("", controls))
+        rows, columns, figure, footnote = trends_content(services, current_view(services, "", controls))
         assert len(rows) == 33 and sorted(r["rank"] for r in rows) == list(range(1, 34))
         assert {r["persistence_class"] for r in rows} <= {"persistent", "intermittent", "never", "insufficient data"}
         assert figure["data"][0]["type"] == "box" and len(figure["data"][0]["q1"]) == 11
         assert ("Persistent = in the poorest 20% of areas in at least 4 of the last 5 years with data "
                 "(FY2020/21–FY2024/25)") in footnote
-        csv = rows_csv([{"area_name": "=evil()", "value": -1.5}], current_view("", controls))
+        csv = rows_csv(services, [{"area_name": "=evil()", "value": -1.5}], current_view(services, "", controls))
         assert "'=evil()" in csv and ",-1.5," in csv and "metres (straight line)" in csv
-        short = trends_content(current_view("", {**controls, "level": "pcn", "n": 6, "k": 6, "year": 2021}))
+        short_controls = {**controls, "level": "pcn", "n": 6, "k": 6, "year": 2021}
+        short = trends_content(services, current_view(services, "", short_controls))
         assert "(FY2019/20–FY2020/21, only 2 so far: areas with fewer than 6 are 'insufficient data')" in short[3]
         assert {row["persistence_class"] for row in short[0]} == {"insufficient data"}
 
-    def test_practice_choice_updates_content_and_url(self, app):
+    def test_practice_choice_updates_content_and_url(self, app, services):
         from callbacks.practice import choose
-        content, query = choose("F83004", "?level=ward&year=2024")
+        content, query = choose(services, "F83004", "?level=ward&year=2024")
         assert "practice=F83004" in query and "level=ward" in query
         assert "Archway Medical Centre" in json.dumps(content.to_plotly_json(), default=str)
-        content, query = choose(None, "")
+        content, query = choose(services, None, "")
         assert "Choose a practice" in json.dumps(content.to_plotly_json(), default=str)
 
     def test_geometry_is_served_gzipped_once_with_cache_headers_and_csp_on_every_page(self, app):

@@ -1,6 +1,7 @@
 """URL <-> view: parsing is total (bad input -> defaults + one notice each) and a written query parses back."""
 import pytest
 
+from geo.params import AnalysisParams
 from layout.view import View, ViewOptions, camera_from_relayout, default_view, parse_view, view_query
 
 OPTIONS = ViewOptions(
@@ -11,7 +12,6 @@ OPTIONS = ViewOptions(
            ("e2sfca", "pcn"): (2020, 2021), ("nearest_practice_m", "lsoa11"): (2015, 2016),
            ("nearest_practice_m", "borough"): (2015, 2016), ("nearest_practice_m", "pcn"): ()},
     weightings={"age": "age", "age_imd": "age and IMD", "none": "raw"},
-    d0_range=(200.0, 10_000.0), default_d0=1600.0,
     areas={"lsoa11": frozenset({"E01000001"}), "borough": frozenset({"E09000001"}), "pcn": frozenset({"U1"})},
     practices=frozenset({"F83004"}))
 
@@ -19,14 +19,15 @@ OPTIONS = ViewOptions(
 def test_no_parameters_give_the_default_view_with_the_latest_year():
     view = parse_view("", OPTIONS)
     assert view == default_view(OPTIONS)
-    assert (view.level, view.measure, view.year, view.d0, view.k, view.n, view.layers) == \
-        ("lsoa11", "e2sfca", 2021, 1600.0, 4, 5, ("persistent",))
+    assert (view.level, view.measure, view.year, view.params, view.layers) == \
+        ("lsoa11", "e2sfca", 2021, AnalysisParams(weights="age", d0=1600.0, k=4, n=5, cut=0.2), ("persistent",))
     assert view.notices == ()
 
 
 def test_a_full_query_round_trips():
-    view = View(level="borough", measure="nearest_practice_m", year=2015, weights="none", d0=2400.0, k=1, n=2,
-                cut=0.25, scheme="natural_breaks", layers=("practices", "hotspots"), area="E09000001",
+    view = View(level="borough", measure="nearest_practice_m", year=2015,
+                params=AnalysisParams(weights="none", d0=2400.0, k=1, n=2, cut=0.25), scheme="natural_breaks",
+                layers=("practices", "hotspots"), area="E09000001",
                 practice="F83004", lat=51.5, lon=-0.12, zoom=11.25, embed=True, print=True)
     query = view_query(view)
     assert query.startswith("?level=borough&measure=nearest_practice_m&year=2015")
@@ -66,13 +67,13 @@ def test_values_that_depend_on_each_other_are_checked_together():
     no_pcn = parse_view("level=pcn&measure=nearest_practice_m", OPTIONS)   # no data at that level
     assert no_pcn.level == "lsoa11" and "no Distance to nearest practice data" in no_pcn.notices[0]
     short = parse_view("level=pcn", OPTIONS)                                # only 2 years: window shrinks
-    assert (short.n, short.k) == (2, 2) and short.notices == ()
-    assert parse_view("k=5&n=3", OPTIONS).k == 3
+    assert (short.params.n, short.params.k) == (2, 2) and short.notices == ()
+    assert parse_view("k=5&n=3", OPTIONS).params.k == 3
 
 
 def test_d0_is_rounded_to_100_m_and_layers_keep_a_fixed_order():
     view = parse_view("d0=1649&layers=hotspots,practices", OPTIONS)
-    assert view.d0 == 1600.0 and view.layers == ("practices", "hotspots")
+    assert view.params.d0 == 1600.0 and view.layers == ("practices", "hotspots")
     assert parse_view("layers=", OPTIONS).layers == ()
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from data.errors import CRSError
 from data.geography import read_area_layers
 from data.practices import (
     assign_areas,
@@ -115,7 +116,7 @@ def test_assign_areas_within_then_nearest_within_500_m(data_bundle):
 
 def test_assign_areas_refuses_points_not_in_british_national_grid(data_bundle):
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([-0.1], [51.5]), crs="EPSG:4326")
-    with pytest.raises(AssertionError, match="EPSG:27700"):
+    with pytest.raises(CRSError, match="EPSG:27700"):
         assign_areas(points, {}, QualityReport(), "points")
 
 

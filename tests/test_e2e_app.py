@@ -16,8 +16,7 @@ import pytest
 from shapely.geometry import Point
 
 from layout.classes import YL_OR_RD
-from layout.explore import MAP_CONFIG
-from layout.mapfig import MAP_WIDTH, SLOT
+from layout.mapfig import MAP_CONFIG, MAP_WIDTH, SLOT
 from tests.e2e_support import MAP, MAP_READY, PAINTED, png_colours, wait_repainted  # fixtures: conftest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
@@ -85,18 +84,17 @@ def test_switching_level_measure_and_year_updates_the_map_without_resending_geom
 
 
 @pytest.fixture(scope="module")
-def known_lsoa(atlas):
+def known_lsoa(atlas, services):
     """An inner-London LSOA whose colour differs between E2SFCA access and patients per GP FTE (FY2024/25,
     default view), with a point inside it and its colour and shown value under each measure, from the same
     analytics and classes as the app."""
-    from callbacks.context import area_tables
     from geo.measures import MEASURES
     from layout.classes import classify
     lsoa = atlas.areas["lsoa11"].set_index("area_code")
     expected = {}
     for measure in ("e2sfca", "patients_per_gp_fte"):
         spec = MEASURES[measure]
-        values = area_tables().table("lsoa11", measure, 2025).set_index("area_code")["value"].reindex(lsoa.index)
+        values = services.tables.table("lsoa11", measure, 2025).set_index("area_code")["value"].reindex(lsoa.index)
         expected[measure] = pd.DataFrame({"colour": classify(values, "quantiles", spec.poor, spec.decimals).colours,
                                           "value": [f"{v:,.{spec.decimals}f}" for v in values]}, index=lsoa.index)
     central = lsoa.geometry.centroid.distance(Point(530_000, 180_500)) < 5_000  # within 5 km of Charing Cross
@@ -239,7 +237,7 @@ def test_the_csv_download_holds_every_area_with_its_basis(tab, app_url):
     with tab.expect_download() as download:
         tab.click("#explore-download-csv")
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert len(rows) == 983 and download.value.suggested_filename == "gp-atlas_e2sfca_msoa11_2025.csv"
+    assert len(rows) == 983 and download.value.suggested_filename == "gp-atlas_e2sfca_msoa11_FY2024-25_age_d0-1600.csv"
     assert rows[0]["basis"].startswith("GP FTE per 10,000") and rows[0]["fy"] == "FY2024/25"
 
 

@@ -1,4 +1,4 @@
-"""Bid scenarios on a tiny model worked on paper (geo/bids.py).
+"""Bid scenarios on a tiny model worked on paper (geo/bids/).
 
 Ten 1 km LSOAs in a row (tests/synthetic.py), d0 = 1,500 m, so a site reaches
 its own LSOA (G = 1) and the two next to it (G(1000) = g, about 0.4936).
@@ -10,6 +10,8 @@ and LSOA 6 is the next lowest, so the baseline bottom quintile (access <= the
 {9, 6}: need 1,000 + 1,000. Population is all aged 15-44, so need = residents.
 The same supply in five years makes {9, 6} persistent (4 of 5).
 """
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,16 +19,18 @@ import pytest
 from geo.access import PER, decay_matrix, e2sfca, gaussian_weight
 from geo.bids import (
     DEFAULT_OBJECTIVE,
-    BidFileError,
+    BidScenarios,
     PracticeChanges,
+    ScenarioSummary,
     bid_baseline,
-    bids_from_csv,
     evaluate,
     parse_changes,
     ranked_table,
     summary_line,
 )
-from geo.measures import Provision
+from geo.params import AnalysisParams
+from geo.provision import Provision
+from geo.tables import AreaTables
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 
 D0 = 1500.0
@@ -56,8 +60,13 @@ def provision():
 
 
 @pytest.fixture(scope="module")
-def base(provision):
-    return bid_baseline(provision, YEAR, "age", D0)
+def tables(provision):
+    return AreaTables(provision)
+
+
+@pytest.fixture(scope="module")
+def base(tables):
+    return bid_baseline(tables, YEAR, AnalysisParams(d0=D0))
 
 
 def bids(*rows):
@@ -126,19 +135,19 @@ def test_two_identical_bids_give_twice_the_gain_but_lift_the_same_residents_once
     two = evaluate(bids(at_lsoa(9, "a", 2.0), at_lsoa(9, "b", 2.0)), base)
     single = one.lsoa_changes(row=1)["delta"].to_numpy()
     assert np.array_equal(two.lsoa_changes()["delta"].to_numpy(), 2 * single)  # exactly: linear in supply
-    assert two.summary["combined_access_gain_fte"] == pytest.approx(2 * one.summary["combined_access_gain_fte"])
-    assert one.summary["combined_access_gain_fte"] == pytest.approx(2.0)  # E2SFCA conserves supply
-    assert two.summary["combined_lifted_need"] == pytest.approx(1000.0)
-    assert two.summary["combined_lifted_need"] <= base.bottom_quintile_need
-    assert two.summary["lifted_need_sum_of_singles"] == pytest.approx(2000.0)
-    assert two.summary["interaction_lifted_need"] == pytest.approx(-1000.0)  # overlap
+    assert two.summary.combined_access_gain_fte == pytest.approx(2 * one.summary.combined_access_gain_fte)
+    assert one.summary.combined_access_gain_fte == pytest.approx(2.0)  # E2SFCA conserves supply
+    assert two.summary.combined_lifted_need == pytest.approx(1000.0)
+    assert two.summary.combined_lifted_need <= base.bottom_quintile_need
+    assert two.summary.lifted_need_sum_of_singles == pytest.approx(2000.0)
+    assert two.summary.interaction_lifted_need == pytest.approx(-1000.0)  # overlap
     assert two.bids["lifted_need_in_combination"].tolist() == [0.0, 0.0]  # each is redundant given the other
 
 
 def test_lifted_residents_never_exceed_the_baseline_bottom_quintile(base):
     flood = bids(*[at_lsoa(i, f"site {i}", 40.0) for i in range(10)])
     summary = evaluate(flood, base).summary
-    assert summary["combined_lifted_need"] == pytest.approx(base.bottom_quintile_need)  # both lifted, no more
+    assert summary.combined_lifted_need == pytest.approx(base.bottom_quintile_need)  # both lifted, no more
 
 
 def test_two_small_bids_lift_together_what_neither_lifts_alone(base):
@@ -147,7 +156,7 @@ def test_two_small_bids_lift_together_what_neither_lifts_alone(base):
     scenario = evaluate(bids(at_lsoa(9, "a", fte), at_lsoa(9, "b", fte)), base)
     assert scenario.bids["lifted_need"].tolist() == [0.0, 0.0]
     assert scenario.bids["lifted_need_in_combination"].tolist() == [1000.0, 1000.0]
-    assert scenario.summary["interaction_lifted_need"] == pytest.approx(1000.0)  # synergy
+    assert scenario.summary.interaction_lifted_need == pytest.approx(1000.0)  # synergy
 
 
 def test_ranking_by_objectives_and_unranked_rows(base):
@@ -182,8 +191,8 @@ def test_closures_and_merges_equal_a_full_rerun(provision, base):
     xy = PRACTICES[["easting", "northing"]].to_numpy()
     assert scenario.before == pytest.approx(full_rerun(provision, xy, np.array([5.0, 0.0, 0.0, 5.0])), rel=1e-12)
     assert scenario.bids.loc[0, "nearest_practice_code"] == "P1"  # P7 merged away, P4 closed
-    assert scenario.summary["fte_closed"] == 2.0 and scenario.summary["fte_moved"] == 2.0
-    assert scenario.summary["need_losing_access_from_changes"] > 0
+    assert scenario.summary.fte_closed == 2.0 and scenario.summary.fte_moved == 2.0
+    assert scenario.summary.need_losing_access_from_changes > 0
     assert "closed P4; merged P7 into P1" in summary_line(scenario.summary)
 
 
@@ -206,39 +215,43 @@ def test_uplift_of_a_closed_practice_and_site_outside_london_are_refused(base):
     assert status[2].startswith("more than 50 GP FTE at one site (existing + added = 51.0)")
 
 
-def test_bad_parameters_raise_one_clear_error(provision):
+def test_bad_parameters_raise_one_clear_error(tables):
     with pytest.raises(ValueError, match="choose one of 2019, 2020"):
-        bid_baseline(provision, 2030)
-    with pytest.raises(ValueError, match="1 <= k <= n"):
-        bid_baseline(provision, YEAR, k=6, n=5)
+        bid_baseline(tables, 2030)
+    with pytest.raises(ValueError, match="k must be a whole number of years between 1 and n = 5"):
+        bid_baseline(tables, YEAR, AnalysisParams(k=6, n=5))
     with pytest.raises(ValueError, match="unknown objective 'best'; choose one of lifted_per_fte"):
-        evaluate(bids(at_lsoa(9, "a", 1.0)), bid_baseline(provision, YEAR, d0=D0), objective="best")
+        evaluate(bids(at_lsoa(9, "a", 1.0)), bid_baseline(tables, YEAR, AnalysisParams(d0=D0)), objective="best")
 
 
-def test_persistence_unavailable_is_said_not_hidden(provision):
-    early = bid_baseline(provision, 2020, "age", D0)
+def test_persistence_unavailable_is_said_not_hidden(tables):
+    early = bid_baseline(tables, 2020, AnalysisParams(d0=D0))
     assert early.persistent is None and "only 2 year(s) of E2SFCA data up to FY2019/20" in early.persistence_note
     scenario = evaluate(bids(at_lsoa(9, "gap", 1.0)), early)
     assert pd.isna(scenario.bids.loc[0, "persistent_reached"])
 
 
-# ------------------------------------------------------------------ bids files (no data needed)
+def test_the_summary_is_typed_read_only_and_adds_up(base):
+    summary = evaluate(bids(at_lsoa(9, "gap", 1.0, cost=2_000_000), at_lsoa(3, "busy", 1.0)), base).summary
+    assert isinstance(summary, ScenarioSummary) and summary.params == base.params and summary.fy == "FY2022/23"
+    assert len(summary.combined_gainers_by_imd) == 10
+    assert sum(summary.combined_gainers_by_imd) == pytest.approx(summary.combined_gainers_need)
+    assert np.isnan(summary.cost_total)  # "busy" gives no cost, so the scenario has no total cost
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        summary.bids_valid = 3
 
-def test_a_small_csv_reads_as_text_cells():
-    frame = bids_from_csv("label,postcode,added_gp_fte\nA,E1 6AN,3\n".encode("utf-8-sig"), "bids.csv")
-    assert frame.to_dict("records") == [{"label": "A", "postcode": "E1 6AN", "added_gp_fte": "3"}]
 
-
-@pytest.mark.parametrize("content, name, message", [
-    (b"label,postcode,added_gp_fte\nA,E1 6AN,3\n", "bids.xlsx", "bids.xlsx is not a CSV file: upload a .csv"),
-    (b"label,postcode,added_gp_fte\n" + b"A,E1 6AN,3\n" * 200_000, "big.csv", "big.csv is 2.1 MB; bid files are "
-                                                                              "limited to 2 MB"),
-    (b"PK\x03\x04\x00\x00binary", "sheet.csv", "sheet.csv is not a text CSV file (it looks binary)"),
-    (b"", "empty.csv", "empty.csv is empty: expected a header row and one row per bid"),
-    (b"label,postcode,added_gp_fte\n", "header.csv", "header.csv has a header but no bid rows"),
-    (b'label,postcode\n"A,E1 6AN\n', "quote.csv", "quote.csv could not be read as CSV: Error tokenizing data"),
-], ids=["not-csv", "over-2-MB", "binary", "empty", "header-only", "broken-quote"])
-def test_unreadable_bids_files_get_one_clear_line(content, name, message):
-    with pytest.raises(BidFileError) as error:
-        bids_from_csv(content, name)
-    assert str(error.value).startswith(message) and "\n" not in str(error.value)
+def test_scenarios_are_memoised_by_rows_and_parameters(tables):
+    scenarios = BidScenarios(tables)
+    params = AnalysisParams(d0=D0)
+    row = {"label": "gap", "easting": str(centroid_x(9)), "northing": str(Y), "added_gp_fte": "1"}
+    first, problems = scenarios.scenario([row], YEAR, params, DEFAULT_OBJECTIVE, "", "NOPE>P1")
+    again, _ = scenarios.scenario([dict(row)], YEAR, AnalysisParams(d0=D0), DEFAULT_OBJECTIVE, "", "NOPE>P1")
+    assert again is first and first.bids.loc[0, "status"] == "ok"
+    assert problems == ("merge NOPE>P1: NOPE not an open GP practice with a location in FY2022/23",)
+    assert scenarios.baseline(YEAR, params) is first.base
+    wider, _ = scenarios.scenario([row], YEAR, params.with_(d0=2 * D0), DEFAULT_OBJECTIVE, "", "")
+    assert wider.base is not first.base and wider.base.params.d0 == 2 * D0
+    scenarios.clear_scenarios()
+    fresh, _ = scenarios.scenario([row], YEAR, params, DEFAULT_OBJECTIVE, "", "NOPE>P1")
+    assert fresh is not first and fresh.base is first.base  # baselines outlive the scenarios

@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry import box
 
 from data.config import BNG
+from data.errors import CRSError
 from geo.catchments import (
     BY_FLOWS,
     BY_NEAREST,
@@ -125,7 +126,7 @@ def test_percent_volume_is_not_a_partition():
 def test_lsoas_must_be_bng():
     inputs = grid_inputs()
     inputs.lsoa = inputs.lsoa.to_crs("EPSG:4326")
-    with pytest.raises(AssertionError, match="EPSG:27700"):
+    with pytest.raises(CRSError, match="EPSG:27700"):
         pcn_catchments(inputs, 2023)
 
 

@@ -3,7 +3,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.measures import MEASURES, Provision
+from geo.measures import MEASURES
+from geo.params import AnalysisParams
+from geo.provision import Provision
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 
 G1000 = (np.exp(-0.5 * (1000 / 1600) ** 2) - np.exp(-0.5)) / (1 - np.exp(-0.5))  # 0.549082
@@ -22,7 +24,7 @@ def model():
 
 
 def values(model, measure, **kw):
-    return model.lsoa_values(measure, 2023, d0=1600, **kw).set_index("lsoa11_code")["value"]
+    return model.lsoa_values(measure, 2023, AnalysisParams(d0=1600, **kw)).set_index("lsoa11_code")["value"]
 
 
 def test_e2sfca_by_hand(model):
@@ -52,7 +54,8 @@ def test_nearest_practice_distance(model):
 
 
 def test_coarser_level_is_population_weighted_not_mean_of_ratios(model):
-    borough = model.area_values("gp_fte_per_10k", "borough", 2023, d0=1600).set_index("area_code")["value"]
+    borough = model.area_values("gp_fte_per_10k", "borough", 2023, AnalysisParams(d0=1600))
+    borough = borough.set_index("area_code")["value"]
     p1_share_e1 = G1000 / (G1000 + 1)
     assert borough["BOROUGH0"] == pytest.approx((1.5 + 0.5 + p1_share_e1) / 2000 * 1e4, rel=1e-12)
 
@@ -77,9 +80,9 @@ def test_bad_parameters_list_valid_choices(model):
     with pytest.raises(ValueError, match="choose one of 2023"):
         model.lsoa_values("e2sfca", 1999)
     with pytest.raises(ValueError, match="between"):
-        model.lsoa_values("e2sfca", 2023, d0=-5)
+        model.lsoa_values("e2sfca", 2023, AnalysisParams(d0=-5))
     with pytest.raises(ValueError, match="age, age_imd, none"):
-        model.lsoa_values("e2sfca", 2023, weights="height")
+        model.lsoa_values("e2sfca", 2023, AnalysisParams(weights="height"))
 
 
 # ---------------------------------------------------------------- real London invariants
@@ -98,14 +101,15 @@ def test_attributed_fte_equals_london_fte(provision, atlas, year):
 @pytest.mark.parametrize("weights", ["age", "age_imd", "none"])
 def test_london_mean_of_fte_per_10k_is_fte_over_weighted_population(provision, atlas, weights):
     year = 2023
-    lsoa = provision.lsoa_values("gp_fte_per_10k", year, weights=weights)
+    lsoa = provision.lsoa_values("gp_fte_per_10k", year, AnalysisParams(weights=weights))
     need = provision.need_population(year, weights)
     residents = atlas.lsoa_years.loc[atlas.lsoa_years["year"] == year, "population"].sum()
     assert need.sum() == pytest.approx(residents, rel=1e-12)
     london_fte = provision.supply_points(year)["gp_fte"].sum()
     weighted_mean = np.average(lsoa["value"], weights=need)
     assert weighted_mean == pytest.approx(london_fte / need.sum() * 1e4, rel=1e-9)
-    assert provision.london_value("gp_fte_per_10k", year, weights) == pytest.approx(weighted_mean, rel=1e-12)
+    london = provision.london_value("gp_fte_per_10k", year, AnalysisParams(weights=weights))
+    assert london == pytest.approx(weighted_mean, rel=1e-12)
 
 
 @pytest.mark.real_data

@@ -3,8 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.export import AreaTables
-from geo.measures import Provision
+from geo.params import DEFAULT_PARAMS
 from geo.profiles import (
     area_lsoas,
     london_patients_per_gp_fte,
@@ -14,7 +13,9 @@ from geo.profiles import (
     practice_profile,
     serving_practices,
 )
+from geo.provision import Provision
 from geo.search import build_index, lsoa_at, search, to_lonlat
+from geo.tables import AreaTables
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 
 G1000 = (np.exp(-0.5 * (1000 / 1600) ** 2) - np.exp(-0.5)) / (1 - np.exp(-0.5))
@@ -36,14 +37,14 @@ def model():
 
 
 def test_serving_practices_split_an_area_by_where_each_practices_patients_live(model):
-    served = serving_practices(model, ["E1"], 2023, "age", 1600.0).set_index("practice_code")
+    served = serving_practices(model, ["E1"], 2023, DEFAULT_PARAMS).set_index("practice_code")
     p1_in_e1 = 3000 * G1000 / (G1000 + 1)
     assert served.loc["P0", "residents"] == pytest.approx(1000)
     assert served.loc["P1", "residents"] == pytest.approx(p1_in_e1)
     assert served.loc["P0", "share"] == pytest.approx(1000 / (1000 + p1_in_e1))
     assert served["share"].sum() == pytest.approx(1.0)
     assert served.loc["P0", "pcn_name"] == "ONE PCN" and served.loc["P1", "attribution_basis"].startswith("E2SFCA")
-    assert list(serving_practices(model, ["E0"], 2023, "age", 1600.0)["practice_code"]) == ["P0"]
+    assert list(serving_practices(model, ["E0"], 2023, DEFAULT_PARAMS)["practice_code"]) == ["P0"]
 
 
 def test_people_counts_residents_and_the_most_deprived_share(model):

@@ -43,6 +43,5 @@ def test_export_matches_its_golden_file(name, atlas, tmp_path):
         assert stderr == stderr_file.read_text()
 
 
-def test_urls_round_trip_as_pinned(atlas):
-    from callbacks.context import view_options
-    assert url_round_trips(view_options()) == json.loads((GOLDEN / "urls.json").read_text())
+def test_urls_round_trip_as_pinned(services):
+    assert url_round_trips(services.view_options) == json.loads((GOLDEN / "urls.json").read_text())

@@ -1,4 +1,4 @@
-"""Command line for the bid evaluator (the only part of geo.bids that touches files).
+"""Command line for the bid evaluator.
 
     python -m geo.bids --bids FILE.csv --year YEAR [--d0 METRES] [--weights age|age_imd|none]
                        [--objective OBJECTIVE] [--close CODES] [--merge FROM>INTO,...] [--k K --n N]
@@ -7,6 +7,7 @@
 Writes one row per input row (status, scores, rank; valid rows ranked by the
 objective) and prints the combined-scenario summary on stderr. Bad arguments
 or an unreadable file: one line on stderr, exit status 2, no traceback.
+Defaults of the analysis parameters are `geo.params.AnalysisParams`'s.
 """
 from __future__ import annotations
 
@@ -14,25 +15,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from data.bid_intake import COLUMNS_HELP, MAX_FILE_SIZE_TEXT, BidFileError, read_bids_file
 from data.errors import DataFileError
 from data.loader import load_atlas
-from geo.access import D0_RANGE, DEFAULT_D0, check_d0
-from geo.bids import (
-    DEFAULT_K,
-    DEFAULT_N,
-    DEFAULT_OBJECTIVE,
-    OBJECTIVES,
-    BidFileError,
-    bid_baseline,
-    bids_from_csv,
-    check_bids_file,
-    evaluate,
-    parse_changes,
-    ranked_table,
-    summary_line,
-)
-from geo.measures import Provision
+from geo.bids.baseline import bid_baseline, parse_changes
+from geo.bids.objectives import DEFAULT_OBJECTIVE, OBJECTIVES
+from geo.bids.report import ranked_table, summary_line
+from geo.bids.scenario import evaluate
 from geo.need import WEIGHTINGS
+from geo.params import D0_RANGE, DEFAULT_PARAMS, AnalysisParams, check_d0
+from geo.provision import Provision
+from geo.tables import AreaTables
 
 PROG = "geo.bids"
 
@@ -52,16 +45,16 @@ def _d0(text: str) -> float:
 
 def parser() -> argparse.ArgumentParser:
     build = _OneLineParser(prog=f"python -m {PROG}", description="Score and rank proposed GP premises (bids).")
-    build.add_argument("--bids", required=True, help="CSV: label, postcode | easting,northing | lat,lon, "
-                                                     "added_gp_fte [, cost, practice_code]; at most 2 MB")
+    build.add_argument("--bids", required=True, help=f"CSV: {COLUMNS_HELP}; at most {MAX_FILE_SIZE_TEXT}")
     build.add_argument("--year", required=True, help="year label (NHS financial year ending 31 March)")
-    build.add_argument("--d0", type=_d0, default=DEFAULT_D0, help=f"catchment in metres (default {DEFAULT_D0:g})")
-    build.add_argument("--weights", choices=list(WEIGHTINGS), default="age")
+    build.add_argument("--d0", type=_d0, default=DEFAULT_PARAMS.d0,
+                       help=f"catchment in metres (default {DEFAULT_PARAMS.d0:g})")
+    build.add_argument("--weights", choices=list(WEIGHTINGS), default=DEFAULT_PARAMS.weights)
     build.add_argument("--objective", choices=list(OBJECTIVES), default=DEFAULT_OBJECTIVE)
     build.add_argument("--close", default="", help="practice codes closed in the scenario, comma-separated")
     build.add_argument("--merge", default="", help="merges FROM>INTO (or FROM:INTO), comma-separated")
-    build.add_argument("--k", type=int, default=DEFAULT_K, help="persistent: bottom quintile in at least k ...")
-    build.add_argument("--n", type=int, default=DEFAULT_N, help="... of the last n years")
+    build.add_argument("--k", type=int, default=DEFAULT_PARAMS.k, help="persistent: bottom quintile in at least k ...")
+    build.add_argument("--n", type=int, default=DEFAULT_PARAMS.n, help="... of the last n years")
     build.add_argument("--out", required=True, help="output CSV path, or - for stdout")
     return build
 
@@ -73,18 +66,15 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    path = Path(args.bids)
     try:
-        if not path.is_file():
-            raise BidFileError(f"bids file not found: {path}")
-        check_bids_file(path.name, path.stat().st_size)
-        raw = bids_from_csv(path.read_bytes(), path.name)
+        raw = read_bids_file(Path(args.bids))
     except BidFileError as exc:
         return _fail(str(exc))
     try:
-        model = Provision(load_atlas())  # from the cache, building it first when missing or stale
+        tables = AreaTables(Provision(load_atlas()))  # from the cache, building it first when missing or stale
         year = int(args.year) if args.year.strip().lstrip("-").isdigit() else args.year
-        base = bid_baseline(model, year, args.weights, args.d0, args.k, args.n)
+        params = AnalysisParams(weights=args.weights, d0=args.d0, k=args.k, n=args.n)
+        base = bid_baseline(tables, year, params)
     except (DataFileError, ValueError) as exc:
         return _fail(str(exc))
     changes, problems = parse_changes(args.close, args.merge, base)

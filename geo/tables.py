@@ -1,0 +1,102 @@
+"""Per-area tables (value, rank, persistence, hot spots) for one `Provision`: what the maps, rankings, panels
+and exports show, computed once and memoised per parameter set."""
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from data.geography import web_copy
+from data.years import fy_label
+from geo.catchments import lsoa_pcn_assignment, pcn_catchments
+from geo.hotspots import getis_ord_gi_star, lsoa_weights
+from geo.levels import check_level, level_years
+from geo.measures import MEASURES, check_measure
+from geo.memo import Memo
+from geo.params import DEFAULT_PARAMS, AnalysisParams
+from geo.persistence import classify_persistence
+from geo.provision import Provision
+
+MEMO_ENTRIES = 512
+HOTSPOT_ALPHA = 0.05
+
+
+class AreaTables:
+    """Per-area tables for one `Provision`; memoised, read-only."""
+
+    def __init__(self, provision: Provision):
+        self.provision = provision
+        self._memo = Memo(max_entries=MEMO_ENTRIES)
+
+    def _cached(self, key: tuple, compute):
+        return self._memo.get(key, compute)
+
+    def years(self, measure: str, level: str) -> list[int]:
+        return level_years(level, self.provision.years_for(measure))
+
+    def pcn_years(self) -> list[int]:
+        """The years with PCN catchments (PCN membership and practices with GP FTE)."""
+        return level_years("pcn", self.provision.supply_years)
+
+    def pcn_assignment(self, year: int) -> pd.Series:
+        return self._cached(("pcn", year), lambda: lsoa_pcn_assignment(self.provision.atlas, year)
+                            .set_index("lsoa11_code")["pcn_code"])
+
+    def pcn_polygons(self, year: int) -> gpd.GeoDataFrame:
+        return self._cached(("pcn_polygons", year), lambda: pcn_catchments(self.provision.atlas, year))
+
+    def area_names(self, level: str) -> pd.Series:
+        if level == "pcn":
+            return self.provision.atlas.pcn_names
+        return self.provision.atlas.areas[level].set_index("area_code")["area_name"]
+
+    def values(self, measure: str, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+        assignment = self.pcn_assignment(year) if level == "pcn" else None
+        return self.provision.area_values(measure, level, year, params, lsoa_to_area=assignment)
+
+    def series(self, measure: str, level: str, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+        """Long frame area_code, year, value, ... over every year the measure has at the level."""
+        return self._cached(("series", measure, level, *params.catchment), lambda: pd.concat(
+            [self.values(measure, level, y, params) for y in self.years(measure, level)], ignore_index=True))
+
+    def persistence(self, measure: str, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS
+                    ) -> pd.DataFrame:
+        return self._cached(("persistence", measure, level, year, params), lambda: classify_persistence(
+            self.series(measure, level, params)[["area_code", "year", "value"]], k=params.k, n=params.n,
+            cut=params.cut, poor=MEASURES[measure].poor, end_year=year))
+
+    def lsoa_weights(self):
+        return self._cached(("lsoa_weights",), lambda: lsoa_weights(self.provision.atlas.areas["lsoa11"]))
+
+    def hotspots(self, measure: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
+        return self._cached(("hotspots", measure, year, *params.catchment), lambda: getis_ord_gi_star(
+            self.values(measure, "lsoa11", year, params)[["area_code", "value"]], self.lsoa_weights(),
+            alpha=HOTSPOT_ALPHA, poor=MEASURES[measure].poor))
+
+    def table(self, level: str, measure: str, year: int, params: AnalysisParams = DEFAULT_PARAMS,
+              persistence: bool = False, hotspots: bool = False) -> pd.DataFrame:
+        """One row per area: code, name, year, measure, value, rank (1 = poorest provision), basis,
+        and persistence / hot-spot fields when asked (hot spots at LSOA level only)."""
+        spec, level = check_measure(measure), check_level(level)
+        if year not in self.years(measure, level):
+            raise ValueError(f"no {measure} data at level {level} for year {year}; choose one of "
+                             f"{', '.join(map(str, self.years(measure, level)))}")
+        if hotspots and level != "lsoa11":
+            raise ValueError("hot spots are computed on LSOA queen contiguity; use --level lsoa11")
+        frame = self.values(measure, level, year, params)
+        frame.insert(1, "area_name", frame["area_code"].map(self.area_names(level)))
+        frame["rank"] = frame["value"].rank(ascending=spec.higher_is_better, method="min").astype("Int64")
+        frame["basis"] = self.provision.basis(measure, year, params)
+        frame["fy"] = fy_label(year)
+        if persistence:
+            frame = frame.merge(self.persistence(measure, level, year, params), on="area_code", how="left")
+        if hotspots:
+            frame = frame.merge(self.hotspots(measure, year, params).drop(columns="value"), on="area_code",
+                                how="left")
+        return frame.drop(columns=["numerator", "denominator"]).sort_values("area_code").reset_index(drop=True)
+
+    def geometry(self, level: str, year: int) -> gpd.GeoDataFrame:
+        """Web geometry (EPSG:4326) of a level's areas; PCN catchments are dissolved for the year."""
+        if level == "pcn":
+            polygons = self.pcn_polygons(year).rename(columns={"pcn_code": "area_code", "pcn_name": "area_name"})
+            return web_copy(polygons[~polygons.geometry.is_empty], "pcn")[["area_code", "geometry"]]
+        return self.provision.atlas.areas_web[level][["area_code", "geometry"]]

@@ -1,0 +1,74 @@
+"""`AtlasServices`: everything a page or callback needs from the data, built once and passed in.
+
+One object per process (per gunicorn worker), made by `app.create_app()` and
+handed to every page layout and callback, and made the same way by tests and
+benches (from the hand-made bundle or the real one). It holds only read-only
+data and pure, memoised derivations of it (bounded memos), so every user gets
+the same answer for the same view and no state leaks between requests.
+"""
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+
+import pandas as pd
+
+from data.model import AtlasData
+from geo.bids import BidScenarios
+from geo.levels import LEVELS
+from geo.measures import MEASURES
+from geo.need import WEIGHTINGS
+from geo.params import DEFAULT_PARAMS
+from geo.provision import Provision
+from geo.search import build_index
+from geo.tables import AreaTables
+from layout.geometry import WebLayers
+from layout.view import ViewOptions
+
+WARM_LEVELS = ("lsoa11", "borough", "msoa11", "ward", "ccg19", "icb")
+
+
+class AtlasServices:
+    """The tidy data (`atlas`), the analytics (`provision`, `tables`, `bids`), the web geometry (`layers`),
+    the search index and what URLs may ask for (`view_options`)."""
+
+    def __init__(self, atlas: AtlasData):
+        self.atlas = atlas
+        self.provision = Provision(atlas)
+        self.tables = AreaTables(self.provision)
+        self.layers = WebLayers(self.tables)
+        self.bids = BidScenarios(self.tables)
+        self._warm_up: threading.Thread | None = None
+        self._warm_lock = threading.Lock()
+
+    @cached_property
+    def view_options(self) -> ViewOptions:
+        tables, atlas = self.tables, self.atlas
+        pcn_codes = frozenset().union(*(set(tables.pcn_assignment(y).unique()) for y in tables.pcn_years()))
+        areas = {level: frozenset(atlas.areas[level]["area_code"]) for level in atlas.areas}
+        gp = atlas.practices[atlas.practices["is_gp"].fillna(False).astype(bool)]
+        return ViewOptions(
+            levels=dict(LEVELS), measures={key: spec.label for key, spec in MEASURES.items()},
+            years={(measure, level): tuple(tables.years(measure, level)) for measure in MEASURES for level in LEVELS},
+            weightings=dict(WEIGHTINGS), areas={**areas, "pcn": pcn_codes}, practices=frozenset(gp["practice_code"]))
+
+    @cached_property
+    def search_index(self) -> pd.DataFrame:
+        return build_index(self.atlas.practices, self.atlas.areas, dict(LEVELS))
+
+    def warm_up(self) -> threading.Thread:
+        """Once per process, compute in the background what the first views need (geometry, search, the
+        series behind persistence), so start-up is not delayed and the first clicks are fast."""
+        with self._warm_lock:
+            if self._warm_up is None:
+                self._warm_up = threading.Thread(target=self._warm, name="atlas-warm-up", daemon=True)
+                self._warm_up.start()
+        return self._warm_up
+
+    def _warm(self) -> None:
+        for name in WARM_LEVELS:
+            self.layers.named(name)
+        _ = self.view_options, self.search_index
+        for measure in MEASURES:
+            years = self.tables.years(measure, "lsoa11")
+            self.tables.persistence(measure, "lsoa11", max(years), DEFAULT_PARAMS)
