@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from data.errors import DataFileError
+from data.licences import OGL
 
-OGL = "Open Government Licence v3.0"
 ONS_ATTRIBUTION = "Source: Office for National Statistics licensed under the Open Government Licence v3.0"
 OS_ATTRIBUTION = "Contains OS data © Crown copyright and database right {year}"
 CODEPOINT_ATTRIBUTION = (OS_ATTRIBUTION + "; Contains Royal Mail data © Royal Mail copyright and database right "

@@ -10,6 +10,7 @@ import pytest
 
 from data import loader
 from data.config import REPO_ROOT
+from data.licences import OGL
 from data.sources import (
     BOROUGH_THRESHOLD,
     ROWS_THRESHOLD,
@@ -100,7 +101,7 @@ def test_source_table_gives_the_vintages_used_and_each_licence(bundle_model):
     rows = {row["dataset"]: row for row in source_table(bundle_model.quality.sources)}
     payments = rows["NHS Payments to General Practice (list sizes, Carr-Hill weighted lists)"]
     assert (payments["vintage"], payments["publisher"], payments["licence"]) == (
-        "2018-19, 2019-20", "NHS England (formerly NHS Digital)", "Open Government Licence v3.0")
+        "2018-19, 2019-20", "NHS England (formerly NHS Digital)", OGL)
     assert rows["Code-Point Open (postcode locations)"]["attribution"].startswith(
         "Contains OS data © Crown copyright and database right 2025; Contains Royal Mail data")
     assert rows["LSOA 2011 boundaries"]["vintage"] == "single edition"
