@@ -133,8 +133,8 @@ def _load(target: Path, name: str, reader):
         return reader(target / name)
     except Exception as exc:  # noqa: BLE001 - see the docstring
         detail = " ".join(str(exc).split()).replace(f"{target}/", "").replace(str(target), "the cache")
-        raise CacheDamaged(target / name, f"cache unreadable ({type(exc).__name__}: {detail[:200]}); "
-                                          "run `python -m data.build --force`").within(target) from exc
+        raise CacheDamaged(target / name, f"cache unreadable ({type(exc).__name__}: {detail[:200]})"
+                           ).within(target) from exc
 
 
 def _manifest(path: Path) -> dict:
