@@ -214,8 +214,10 @@ def _clean_header(value: object) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
-# What a damaged workbook raises: not a zip, a truncated or corrupt member, broken or unexpected XML.
-UNREADABLE_WORKBOOK = (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, zlib.error, ParseError)
+# What a damaged workbook raises: not a zip, a truncated or corrupt member, an unknown zip version or
+# compression method (NotImplementedError), a member flagged as encrypted (RuntimeError), broken XML.
+UNREADABLE_WORKBOOK = (ValueError, KeyError, OSError, EOFError, NotImplementedError, RuntimeError, zipfile.BadZipFile,
+                       zlib.error, ParseError)
 EPCN_PARTNER_COLUMNS = dict(zip(SOURCES["epcn"].columns,
                                 ("practice_code", "pcn_code", "pcn_name", "start_date", "end_date"), strict=True))
 
