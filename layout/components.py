@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import dcc, html
 
 from data.years import fy_label
@@ -30,6 +31,21 @@ def fmt(value, decimals: int = 0, suffix: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value:,.{decimals}f}{suffix}"
+
+
+def rank_labels(ranks) -> list[str]:
+    """Ranks as people read a league table: a rank shared by several areas is a tie ('=1'), '–' for none."""
+    ranks = pd.Series(ranks, dtype="Float64").reset_index(drop=True)
+    tied = ranks.map(ranks.value_counts()).fillna(0) > 1
+    return [("–" if pd.isna(r) else f"{'=' if t else ''}{int(r):,}") for r, t in zip(ranks, tied, strict=True)]
+
+
+def rank_sentence(rank, tied: int, total: int) -> str:
+    """'14 of 33', or '=1 of 4,835 (tied with 67 others)'."""
+    if rank is None or pd.isna(rank):
+        return "–"
+    text = f"{'=' if tied > 1 else ''}{int(rank):,} of {total:,}"
+    return text + (f" (tied with {tied - 1:,} other{'s' if tied > 2 else ''})" if tied > 1 else "")
 
 
 def year_marks(years) -> dict:

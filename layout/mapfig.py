@@ -37,6 +37,7 @@ from dash import Patch
 
 from data.licences import SHORT_ATTRIBUTION
 from layout.classes import Classing
+from layout.components import rank_labels
 
 TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "selected", "practices",
           "pin")
@@ -135,7 +136,7 @@ def paint_update(classing: Classing, values: np.ndarray, ranks: pd.Series, decim
     return {
         "layer": urls["layer"], "palette": list(classing.palette), "colour": classing.index,
         "values": [format(v, spec) if math.isfinite(v) else "no data" for v in np.asarray(values, float).tolist()],
-        "ranks": [str(int(r)) if math.isfinite(r) else "–" for r in np.asarray(ranks, float).tolist()],
+        "ranks": rank_labels(ranks),
         "tooltip": [f"{{value}} {unit}", f"London rank {{rank}} of {count:,} (1 = poorest)"],
         "outline": {"colour": AREA_EDGE, "zoom": OUTLINE_FROM_ZOOM.get(level, 0.0)},
         "outlines": {str(SLOT[name]): {"url": urls[OUTLINES[name].geometry],
@@ -173,7 +174,7 @@ def practices_update(points: pd.DataFrame | None) -> dict:
     size = 5 + 13 * np.sqrt(points["list_size"].fillna(0).clip(lower=0) / max(points["list_size"].max(), 1))
     return {
         "lat": points["lat"].round(5).tolist(), "lon": points["lon"].round(5).tolist(),
-        "customdata": [[code, str(name).title(), pcn if isinstance(pcn, str) else "–", _number(size),
+        "customdata": [[code, str(name), pcn if isinstance(pcn, str) else "–", _number(size),
                         _number(fte, 1) if reported else "not reported", _number(ratio)]
                        for code, name, pcn, size, fte, reported, ratio in zip(
                            points["practice_code"], points["practice_name"].fillna(points["practice_code"]),

@@ -22,8 +22,9 @@ CHART_CONFIG = {"displaylogo": False, "responsive": True,
 def ranking_columns(view: View) -> list[dict]:
     spec = MEASURES[view.measure]
     return [
-        {"field": "rank", "headerName": "Rank (1 = poorest)", "type": "rightAligned", "width": 90,
-         "filter": "agNumberColumnFilter", "sort": "asc"},
+        {"field": "rank", "headerName": "Rank", "headerTooltip": "1 = poorest provision; '=' marks a tie",
+         "type": "rightAligned", "width": 90, "filter": "agNumberColumnFilter", "sort": "asc",
+         "valueFormatter": {"function": "params.value == null ? '–' : (params.data.tied ? '=' : '') + params.value"}},
         {"field": "area_name", "headerName": "Area", "minWidth": 170, "flex": 2},
         {"field": "area_code", "headerName": "Code", "width": 110},
         number_column("value", f"{spec.label} ({fy_label(view.year)})", spec.decimals, width=120),
@@ -61,9 +62,22 @@ def trends_content(services: AtlasServices, view: View) -> tuple[list[dict], lis
                                  height=None if view.embed else 360)
     basis = tables.provision.basis(view.measure, view.year, view.params)
     text = f"{spec.label} by {LEVELS[view.level]}, {fy_label(view.year)}; {spec.unit}. {note} Basis: {basis}."
-    rows = table[["rank", "area_name", "area_code", "value", "change", "slope_per_year", "persistence_class",
+    table = table.assign(tied=table["rank"].map(table["rank"].value_counts()).fillna(0).gt(1))
+    text += ties_note(table, spec.decimals)
+    rows = table[["rank", "tied", "area_name", "area_code", "value", "change", "slope_per_year", "persistence_class",
                   "years_poor"]].astype(object).where(table.notna(), None).to_dict("records")
     return rows, ranking_columns(view), figure, text
+
+
+def ties_note(table: pd.DataFrame, decimals: int) -> str:
+    """' Ties: 68 areas share rank 1 (value 0.00).' for the largest tie, or nothing when every rank is unique."""
+    counts = table["rank"].dropna().value_counts()
+    if counts.empty or counts.max() < 2:
+        return ""
+    rank = counts.idxmax()
+    value = table.loc[table["rank"] == rank, "value"].iloc[0]
+    return (f" Ties share a rank ('='): {int(counts.max()):,} areas share rank {int(rank)} (value {value:,.{decimals}f}); "
+            f"{int((counts > 1).sum()):,} tied rank{'s' if (counts > 1).sum() > 1 else ''} in all.")
 
 
 def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> str:
