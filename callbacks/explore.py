@@ -10,9 +10,9 @@ from layout.components import MAP_CONTROLS, VIEW_CONTROLS
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
+    export_values,
     layer_properties,
     map_outputs,
-    map_values_for_view,
     values_csv,
 )
 from layout.explore_panel import panel_for, serving_csv
@@ -64,7 +64,7 @@ def sync_url(services: AtlasServices, selection, relayout, controls, base):
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
     view = current_view(services, base, controls, **(selection or {}))
-    content, layer, _ = map_values_for_view(services, view)
+    content, layer = export_values(services, view)
     stem = export_stem(view)
     if ctx.triggered_id == "explore-download-geojson":
         return dcc.send_string(layer_geojson(layer, layer_properties(view, content)), f"{stem}.geojson")
@@ -76,7 +76,7 @@ def download_serving(services: AtlasServices, clicks, controls, base, selection)
     text = serving_csv(services, view)
     if not clicks or text is None:
         raise PreventUpdate
-    return dcc.send_string(text, f"gp-atlas_practices-serving_{view.area}_{view.year}.csv")
+    return dcc.send_string(text, f"{export_stem(view)}_practices-serving-{view.area}.csv")
 
 
 def register(app: Dash, services: AtlasServices) -> None:

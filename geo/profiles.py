@@ -119,6 +119,15 @@ def main_pcns(tables: AreaTables, level: str, year: int, params: AnalysisParams)
                          "main_pcn_name": display_names(code.map(provision.atlas.pcn_names)),
                          "main_pcn_share": share})[columns]
 
+def main_pcn_of(tables: AreaTables, level: str, area_code: str, year: int, params: AnalysisParams) -> str | None:
+    """The main PCN of one area (as `main_pcns`), or None before PCNs existed or when no PCN serves it."""
+    if year < PCN_FIRST_YEAR:
+        return None
+    practices = serving_practices(tables.provision, area_lsoas(tables, level, area_code, year), year, params)
+    residents = practices.dropna(subset=["pcn_code"]).groupby("pcn_code")["residents"].sum()
+    return None if residents.empty else str(residents.sort_index().idxmax())
+
+
 def people(provision: Provision, lsoa_codes: list[str], year: int) -> dict:
     """Residents (ONS mid-year standing in for the year) and IMD 2019 deprivation of a set of LSOAs."""
     lsoa_years = provision.atlas.lsoa_years

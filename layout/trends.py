@@ -76,8 +76,9 @@ def ties_note(table: pd.DataFrame, decimals: int) -> str:
         return ""
     rank = counts.idxmax()
     value = table.loc[table["rank"] == rank, "value"].iloc[0]
-    return (f" Ties share a rank ('='): {int(counts.max()):,} areas share rank {int(rank)} (value {value:,.{decimals}f}); "
-            f"{int((counts > 1).sum()):,} tied rank{'s' if (counts > 1).sum() > 1 else ''} in all.")
+    ties = int((counts > 1).sum())
+    return (f" Ties share a rank ('='): {int(counts.max()):,} areas share rank {int(rank)} "
+            f"(value {value:,.{decimals}f}); {ties:,} tied rank{'s' if ties > 1 else ''} in all.")
 
 
 def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> str:
