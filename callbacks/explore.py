@@ -7,6 +7,7 @@ from dash.exceptions import PreventUpdate
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
+from layout.explore import briefing_href
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
@@ -59,7 +60,7 @@ def sync_url(services: AtlasServices, selection, relayout, controls, base):
     """The URL (and permalink) always holds the whole view, camera included."""
     view = current_view(services, base, controls, **(selection or {}), **camera_from_relayout(relayout))
     query = view_query(view)
-    return query, query, query
+    return query, query, query, briefing_href(query)
 
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
@@ -103,7 +104,7 @@ def register(app: Dash, services: AtlasServices) -> None:
                          "controls": control_inputs("explore", NAMES)},
                  state={"base": BASE})(bind(services, panel))
     app.callback(output=[Output("url", "search", allow_duplicate=True), Output("explore-permalink", "href"),
-                         Output("explore-base", "data")],
+                         Output("explore-base", "data"), Output("explore-briefing", "href")],
                  inputs={"selection": Input("explore-selection", "data"),
                          "relayout": Input("explore-map", "relayoutData"),
                          "controls": control_inputs("explore", NAMES)},

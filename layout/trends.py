@@ -11,6 +11,7 @@ from geo.measures import MEASURES
 from geo.tables import AreaTables
 from layout.charts import distribution_figure
 from layout.components import download_button, footnote, notices, persistence_note, view_controls
+from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
 from layout.tables import grid, number_column, safe_csv
 from layout.view import View, parse_view, view_query
@@ -102,9 +103,10 @@ def page(services: AtlasServices, **url_params) -> html.Div:
                                   html.Button(id="trends-download-csv", hidden=True), chart,
                                   footnote("trends-footnote")])
     return html.Div(stores + [dbc.Row([
-        dbc.Col(dbc.Card(dbc.CardBody(view_controls("trends", view, services.view_options)), class_name="shadow-sm"),
+        dbc.Col(offcanvas("trends-controls", "Settings", dbc.Card(dbc.CardBody(
+            view_controls("trends", view, services.view_options)), class_name="shadow-sm")),
                 xs=12, lg=3, xxl=2, class_name="controls-column no-print"),
-        dbc.Col([notices(view),
+        dbc.Col([offcanvas_button("trends-controls", "Settings"), notices(view),
                  html.Div([html.H4("Trends and rankings", className="mb-1 d-inline-block me-3"),
                            download_button("trends-download-csv", "CSV of the table as shown")]),
                  footnote("trends-footnote"),

@@ -114,9 +114,10 @@ def test_panel_for_an_area_a_practice_and_nothing(svc):
 
 def test_url_sync_keeps_the_whole_view_and_the_camera(svc):
     from callbacks.explore import sync_url
-    query, permalink, base = sync_url(svc, {"area": "E01000001", "practice": None},
-                                      {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5}, CONTROLS, "")
-    assert query == permalink == base
+    query, permalink, base, briefing = sync_url(svc, {"area": "E01000001", "practice": None},
+                                                {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5},
+                                                CONTROLS, "")
+    assert query == permalink == base and briefing.endswith("/briefing.pdf" + query)
     assert "area=E01000001" in query and "lat=51.51000" in query and "zoom=12.50" in query
     assert "lat=51.51" in sync_url(svc, None, {"autosize": True}, CONTROLS, query)[0]  # camera kept from the base
 

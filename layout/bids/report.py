@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from data.licences import SHORT_ATTRIBUTION
 from geo.bids import Scenario, ranked_table
+from geo.names import display_name
 from layout.bids.map import gain_figure
 from layout.bids.state import with_param
 from layout.charts import FONT
@@ -78,7 +79,7 @@ def ranked_csv(scenario: Scenario) -> str:
     return safe_csv(ranked_table(scenario))
 
 
-def _figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
+def figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
     objective = scenario.objective
     valid = scenario.bids["status"] == "ok"
     ranked = int(scenario.bids.loc[valid, "rank"].notna().sum())
@@ -97,10 +98,20 @@ def _figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
          f"{fmt(bid['underserved_gain_fte'], 2)} of {fmt(bid['added_gp_fte'], 2)} "
          f"({fmt(bid['underserved_gain_per_fte'] * 100, 0)}%)"),
         ("Gainers in the 20% most deprived LSOAs (IMD 1-2)", "–" if pd.isna(share) else f"{share:.0%}"),
-        ("Nearest existing practice", f"{bid['nearest_practice_code']} at {fmt(bid['nearest_practice_m'])} m"),
+        ("Nearest existing practice", f"{nearest_practice(scenario, bid['nearest_practice_code'])} at "
+                                      f"{fmt(bid['nearest_practice_m'])} m"),
         ("Need-weighted residents within reach (Gaussian-weighted)", fmt(bid["need_in_reach"])),
         ("Cost", "not given" if pd.isna(bid["cost"]) else f"£{bid['cost']:,.0f}"),
     ]
+
+
+def nearest_practice(scenario: Scenario, code) -> str:
+    """'Name (CODE)' of a practice in the scenario's baseline, or the code alone."""
+    if not isinstance(code, str):
+        return "–"
+    names = scenario.base.practices.set_index("practice_code")["practice_name"]
+    name = display_name(names.get(code))
+    return f"{name} ({code})" if name else code
 
 
 def imd_figure(bid: pd.Series) -> dict:
@@ -130,8 +141,11 @@ def bid_summary(scenario: Scenario, row: int | None, query: str, lsoa_url: str) 
     print_href = f"{dash.get_relative_path('/bids')}{with_param(query, focus=row, print=1)}"
     return html.Div([
         html.Div([html.H5(f"Bid summary: {bid['label']}", className="mb-0"),
-                  html.A("Printable page", href=print_href, target="_blank", id="bids-print-link",
-                         className="btn btn-sm btn-outline-secondary no-print")],
+                  html.Div([html.A("Printable page", href=print_href, target="_blank", id="bids-print-link",
+                                   className="btn btn-sm btn-outline-secondary me-1"),
+                            html.A("⤓ Download briefing (PDF)", id="bids-briefing-link", download="",
+                                   href=f"{dash.get_relative_path('/bids/briefing.pdf')}{with_param(query, focus=row)}",
+                                   className="btn btn-sm btn-outline-secondary")], className="no-print")],
                  className="d-flex justify-content-between align-items-center"),
         html.Div(f"{kind}{where}; +{bid['added_gp_fte']:g} GP FTE; {s.fy}, "
                  f"need weighting: {WEIGHT_LABELS.get(s.params.weights, s.params.weights)}, d0 {s.params.d0:,.0f} m",
@@ -139,7 +153,7 @@ def bid_summary(scenario: Scenario, row: int | None, query: str, lsoa_url: str) 
         dbc.Row([
             dbc.Col(html.Table(html.Tbody([html.Tr([html.Th(name, className="fw-normal text-muted pe-2"),
                                                     html.Td(value, className="fw-semibold")])
-                                           for name, value in _figure_rows(bid, scenario)]),
+                                           for name, value in figure_rows(bid, scenario)]),
                                className="table table-sm summary-table mb-1"), md=6),
             dbc.Col(dcc.Graph(figure=gain_figure(scenario, row, lsoa_url), config={"displayModeBar": False},
                               className="summary-map"), md=6),
