@@ -11,7 +11,7 @@ from data.years import fy_label
 from geo.measures import Measure
 from layout.charts import small_map, trend_figure
 from layout.components import download_button, fmt, rank_sentence
-from layout.tables import grid, number_column
+from layout.tables import grid, number_column, print_table
 
 PERSISTENCE_COLOURS = {"persistent": "danger", "intermittent": "warning", "never": "success",
                        "insufficient data": "secondary"}
@@ -99,6 +99,21 @@ def pcn_block(pcns: pd.DataFrame, shown: int = 6) -> html.Div:
     ])
 
 
+PRINTED_ROWS = 8  # practices printed under an area (the rest: 'and N more')
+
+
+def serving_print_table(practices: pd.DataFrame) -> html.Div:
+    """The practices serving an area as whole rows on paper, largest share first."""
+    shown = practices.head(PRINTED_ROWS)
+    text = pd.DataFrame({
+        "practice": shown["practice_name"].fillna(shown["practice_code"]), "pcn": shown["pcn_name"].fillna("–"),
+        "share": [fmt(100 * v, 1, "%") for v in shown["share"]], "fte": [fmt(v, 1) for v in shown["gp_fte"]],
+        "ratio": [fmt(v) + (" (caveat)" if isinstance(c, str) else "")
+                  for v, c in zip(shown["patients_per_gp_fte"], shown["caveat"], strict=True)]})
+    return print_table(text, {"practice": "Practice", "pcn": "PCN", "share": "Share", "fte": "GP FTE",
+                              "ratio": "Patients per GP FTE"}, len(practices), "practices", "explore-serving-print")
+
+
 def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, pcns: pd.DataFrame,
                practice_points: pd.DataFrame, spec: Measure, level_label: str, layer_url: str, camera: dict,
                cut: float, query: str) -> html.Div:
@@ -133,6 +148,7 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, pcns
                  f"{len(practices):,} practices.", className="form-text mt-0 mb-1"),
         grid("explore-serving-grid", serving_rows(practices, query), serving_columns(spec), height="300px",
              column_size=None),
+        serving_print_table(practices),
         download_button("explore-serving-csv", "Practices CSV"),
         dcc.Download(id="explore-serving-download"),
         html.H6("Where it is", className="mt-2 mb-1"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dash_ag_grid as dag
 import pandas as pd
+from dash import html
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,3 +54,16 @@ def grid(element_id: str, rows: list[dict], columns: list[dict], height: str = "
         dashGridOptions={"animateRows": False, "rowHeight": 30, "headerHeight": 34, "tooltipShowDelay": 300,
                          **options},
         style={"height": height, "width": "100%"})
+
+
+def print_table(frame: pd.DataFrame, columns: dict[str, str], total: int, noun: str,
+                element_id: str | None = None) -> html.Div:
+    """A static table that only prints (a grid prints as a cut-off scroll box): whole rows, already formatted as
+    text in `frame` (columns: field -> header), then 'and N more' when `total` exceeds the rows shown."""
+    more = total - len(frame)
+    body = [html.Tr([html.Td(row[field]) for field in columns]) for row in frame.to_dict("records")]
+    return html.Div([html.Table([html.Thead(html.Tr([html.Th(header) for header in columns.values()])),
+                                 html.Tbody(body)], className="print-table"),
+                     html.Div(f"and {more:,} more {noun} (the CSV download has them all)" if more > 0 else "",
+                              className="basis-footnote")],
+                    className="print-only", **({"id": element_id} if element_id else {}))

@@ -10,10 +10,10 @@ from geo.levels import LEVELS
 from geo.measures import MEASURES
 from geo.tables import AreaTables
 from layout.charts import distribution_figure
-from layout.components import download_button, footnote, notices, persistence_note, view_controls
+from layout.components import download_button, fmt, footnote, notices, persistence_note, view_controls
 from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
-from layout.tables import grid, number_column, safe_csv
+from layout.tables import grid, number_column, print_table, safe_csv
 from layout.view import View, parse_view, view_query
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True,
@@ -82,6 +82,22 @@ def ties_note(table: pd.DataFrame, decimals: int) -> str:
             f"(value {value:,.{decimals}f}); {ties:,} tied rank{'s' if ties > 1 else ''} in all.")
 
 
+PRINTED_ROWS = 30  # ranking rows on paper (the rest: 'and N more')
+
+
+def ranking_print_table(rows: list[dict], view: View) -> html.Div:
+    """The poorest areas of the ranking as whole rows on paper (the grid prints as a cut-off scroll box)."""
+    spec = MEASURES[view.measure]
+    frame = pd.DataFrame(rows or [], columns=["rank", "tied", "area_name", "value", "persistence_class"])
+    frame = frame.sort_values("rank", na_position="last").head(PRINTED_ROWS)
+    ranks = [("=" if tied else "") + fmt(rank) for rank, tied in zip(frame["rank"], frame["tied"], strict=True)]
+    text = pd.DataFrame({"rank": ranks,
+                         "area": frame["area_name"], "value": [fmt(v, spec.decimals) for v in frame["value"]],
+                         "persistence": frame["persistence_class"].fillna("–")})
+    return print_table(text, {"rank": "Rank", "area": "Area", "value": f"{spec.label} ({spec.unit})",
+                              "persistence": "Persistence"}, len(rows or []), "areas")
+
+
 def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> str:
     """The rows the grid shows (after the user's filter and sort) with measure, year and basis columns."""
     spec = MEASURES[view.measure]
@@ -99,7 +115,7 @@ def page(services: AtlasServices, **url_params) -> html.Div:
               dcc.Download(id="trends-download")]
     if view.embed:
         return html.Div(stores + [html.Div(view_controls("trends", view, services.view_options), hidden=True),
-                                  html.Div(grid("trends-grid", [], []), hidden=True),
+                                  html.Div([grid("trends-grid", [], []), html.Div(id="trends-print")], hidden=True),
                                   html.Button(id="trends-download-csv", hidden=True), chart,
                                   footnote("trends-footnote")])
     return html.Div(stores + [dbc.Row([
@@ -110,6 +126,6 @@ def page(services: AtlasServices, **url_params) -> html.Div:
                  html.Div([html.H4("Trends and rankings", className="mb-1 d-inline-block me-3"),
                            download_button("trends-download-csv", "CSV of the table as shown")]),
                  footnote("trends-footnote"),
-                 grid("trends-grid", [], [], height="430px"),
+                 grid("trends-grid", [], [], height="430px"), html.Div(id="trends-print"),
                  chart], xs=12, lg=9, xxl=10),
     ], class_name="g-3")])
