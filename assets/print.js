@@ -51,15 +51,34 @@
     copy.getContext("2d").drawImage(gl, 0, 0);
   }
 
+  /* The plot keeps its pixel size (Plotly's, fixed while printing) and is zoomed to its paper column; the
+   * graph's container takes the zoomed height. Inline styles, restored after printing. */
+  const saved = new Map();
   function fit(gd) {
     const column = COLUMNS.find((c) => gd.closest(c.selector)) || FULL;
-    const width = gd._fullLayout.width;
-    const height = gd._fullLayout.height;
+    const {width, height} = gd._fullLayout;
     const scale = Math.min(1, (PAGE.width * column.width) / width, column.height / height);
-    gd.style.zoom = scale < 0.999 ? String(scale) : "";
+    const container = gd.parentElement;
+    saved.set(gd, [gd.getAttribute("style"), container.getAttribute("style")]);
+    gd.style.setProperty("width", `${width}px`, "important");
+    gd.style.setProperty("height", `${height}px`, "important");
+    gd.style.zoom = String(scale);
+    container.style.setProperty("height", `${Math.ceil(height * scale)}px`, "important");
+    container.style.setProperty("min-height", "0", "important");
+  }
+
+  function unfit() {
+    saved.forEach(([plotStyle, containerStyle], gd) => {
+      const restore = (element, style) => (style === null ? element.removeAttribute("style")
+                                                          : element.setAttribute("style", style));
+      restore(gd, plotStyle);
+      if (gd.parentElement) restore(gd.parentElement, containerStyle);
+    });
+    saved.clear();
   }
 
   function beforePrint() {
+    if (document.documentElement.classList.contains("printing")) return;
     document.documentElement.classList.add("printing");
     plots().forEach((gd) => {
       const map = mapOf(gd);
@@ -72,7 +91,7 @@
   function afterPrint() {
     document.documentElement.classList.remove("printing");
     document.querySelectorAll("canvas.print-snapshot").forEach((copy) => copy.remove());
-    plots().forEach((gd) => { gd.style.zoom = ""; });
+    unfit();
     delete document.documentElement.dataset.printReady;
   }
 

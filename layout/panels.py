@@ -99,7 +99,7 @@ def pcn_block(pcns: pd.DataFrame, shown: int = 6) -> html.Div:
     ])
 
 
-PRINTED_ROWS = 8  # practices printed under an area (the rest: 'and N more')
+PRINTED_ROWS = 6  # practices printed under an area (the rest: 'and N more')
 
 
 def serving_print_table(practices: pd.DataFrame) -> html.Div:
@@ -151,7 +151,7 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, pcns
         serving_print_table(practices),
         download_button("explore-serving-csv", "Practices CSV"),
         dcc.Download(id="explore-serving-download"),
-        html.H6("Where it is", className="mt-2 mb-1"),
+        html.H6("Where it is", className="mt-2 mb-1 no-print"),
         dcc.Graph(figure=small_map(layer_url, [profile["area_code"]], [1], [profile["area_name"]], camera,
                                    top.assign(label=top["practice_name"].fillna(top["practice_code"])),
                                    colorscale=[[0, "#fdae61"], [1, "#fdae61"]], height=220),

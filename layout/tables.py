@@ -48,7 +48,7 @@ def grid(element_id: str, rows: list[dict], columns: list[dict], height: str = "
     keep their widths and the grid scrolls sideways: for narrow containers, where fitting would squeeze
     headers into a letter per line)."""
     return dag.AgGrid(
-        id=element_id, rowData=rows, columnDefs=columns, columnSize=column_size,
+        id=element_id, rowData=rows, columnDefs=columns, columnSize=column_size, className="atlas-grid",
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 70, "wrapHeaderText": True,
                        "autoHeaderHeight": True},
         dashGridOptions={"animateRows": False, "rowHeight": 30, "headerHeight": 34, "tooltipShowDelay": 300,
