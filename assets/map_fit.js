@@ -3,6 +3,7 @@
  * screen the server's framing stands: the map beside its legend at London's usual zoom. */
 (function () {
   "use strict";
+  const fitting = new WeakSet();  // plots with a relayout under way
   const LONDON = {west: -0.52, east: 0.34, south: 51.28, north: 51.70};
   const NARROW = 768;     // px: below Bootstrap's md breakpoint
   const TILE = 512;       // MapLibre's tile size: the world is TILE * 2^zoom pixels wide
@@ -27,7 +28,9 @@
 
   function fit(gd) {
     const layout = gd._fullLayout;
-    if (!wanted() || !layout || !layout.map || !window.Plotly) return;
+    if (fitting.has(gd) || !wanted() || !layout || !layout.map || !window.Plotly) return;
+    const subplot = layout.map._subplot;  // wait for the first painted frame: a style still loading has no layers
+    if (!gd.dataset.painted || !subplot || !subplot.map || !subplot.map.isStyleLoaded()) return;
     const domain = layout.map.domain.x;
     if (domain[0] === 0 && domain[1] === 1) return;
     const update = {"map.domain.x": [0, 1]};
@@ -36,7 +39,8 @@
       update["map.zoom"] = londonZoom(layout.width, layout.height - layout.margin.t);
       update["map.center"] = {lat: (LONDON.north + LONDON.south) / 2, lon: (LONDON.east + LONDON.west) / 2};
     }
-    window.Plotly.relayout(gd, update);
+    fitting.add(gd);
+    window.Plotly.relayout(gd, update).finally(() => fitting.delete(gd));
   }
 
   const watched = new WeakSet();

@@ -9,6 +9,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.licences import SHORT_ATTRIBUTION
 from layout.components import download_button, footnote, notices, view_controls
 from layout.explore_panel import empty_panel
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
@@ -57,7 +58,8 @@ def page(services: AtlasServices, **url_params) -> html.Div:
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
                            html.Button(id="explore-clear")], hidden=True)
-        return html.Div(stores + [hidden] + map_column, className="embed-view")
+        attribution = html.Div(SHORT_ATTRIBUTION, className="basis-footnote embed-attribution")
+        return html.Div(stores + [hidden] + map_column + [attribution], className="embed-view")
     return html.Div(stores + [dbc.Row([
         dbc.Col(offcanvas("explore-controls", "Map settings", _controls_card(services, view)), xs=12, lg=3, xxl=2,
                 class_name="controls-column"),
