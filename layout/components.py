@@ -49,8 +49,9 @@ def rank_sentence(rank, tied: int, total: int) -> str:
 
 
 def year_marks(years) -> dict:
-    """Slider marks '24/25': every year when few, else every other year counted back from the latest."""
-    step = 1 if len(years) <= 6 else 2
+    """Slider marks '24/25': every year when few, else every other year counted back from the latest (six
+    labels side by side collide in the narrow controls column)."""
+    step = 1 if len(years) <= 4 else 2
     last = len(years) - 1
     return {int(y): {"label": fy_label(y)[4:]} for i, y in enumerate(years) if (last - i) % step == 0}
 

@@ -53,14 +53,14 @@ def _persistence_block(persistence: dict, cut: float) -> html.Div:
 def serving_columns(spec: Measure) -> list[dict]:
     return [
         {"field": "practice", "headerName": "Practice", "cellRenderer": "markdown", "width": 150, "pinned": "left"},
+        {"field": "pcn_name", "headerName": "PCN", "width": 150, "tooltipField": "pcn_name"},
         number_column("share_pct", "Share", 1, "%", width=100,
                       headerTooltip="Share of the area's registered residents who are on this practice's list"),
         number_column("residents", "Residents", 0, width=120,
                       headerTooltip="Estimated residents of the area registered with the practice"),
         number_column("list_size", "List", 0, width=85),
         number_column("gp_fte", "GP FTE", 1, width=80),
-        number_column("patients_per_gp_fte", "Patients per GP FTE", 0, width=110),
-        {"field": "pcn_name", "headerName": "PCN", "width": 170},
+        number_column("patients_per_gp_fte", "Patients per GP FTE", 0, width=130),
         {"field": "caveat", "headerName": "Caveat", "width": 260, "wrapText": True, "autoHeight": True},
     ]
 

@@ -34,6 +34,8 @@ def safe_csv(frame: pd.DataFrame) -> str:
 def number_column(field: str, header: str, decimals: int = 0, suffix: str = "", width: int | None = None,
                   **extra) -> dict:
     """A right-aligned numeric ag-grid column formatted with d3 (thousands separators, fixed decimals)."""
+    longest_word = max(map(len, header.split()), default=0)
+    extra.setdefault("minWidth", max(80, 9 * longest_word + 56))  # room for the longest header word and icons
     column = {"field": field, "headerName": header, "type": "rightAligned", "filter": "agNumberColumnFilter",
               "valueFormatter": {"function": f"params.value == null ? '–' : d3.format(',.{decimals}f')(params.value)"
                                              + (f" + '{suffix}'" if suffix else "")}, **extra}

@@ -51,7 +51,7 @@ def summary_cards(scenario: Scenario) -> list:
 
 
 GRID_COLUMNS = [
-    number_column("rank", "Rank", 0, minWidth=80, pinned="left"),
+    number_column("rank", "Rank", 0, minWidth=95, pinned="left"),
     {"field": "label", "headerName": "Bid", "pinned": "left", "minWidth": 150},
     {"field": "status", "headerName": "Status", "minWidth": 220, "wrapText": True, "autoHeight": True,
      "cellClassRules": {"text-danger": "params.value !== 'ok'"}},
