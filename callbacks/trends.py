@@ -4,6 +4,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, dcc
 
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
+from layout.explore_map import export_stem
 from layout.services import AtlasServices
 from layout.trends import ranking_print_table, rows_csv, trends_content
 from layout.view import view_query
@@ -23,8 +24,7 @@ def sync_url(services: AtlasServices, controls, base):
 
 def download(services: AtlasServices, clicks, rows, controls, base):
     view = current_view(services, base, controls)
-    return dcc.send_string(rows_csv(services, rows, view),
-                           f"gp-atlas_ranking_{view.measure}_{view.level}_{view.year}.csv")
+    return dcc.send_string(rows_csv(services, rows, view), f"{export_stem(view)}_ranking.csv")
 
 
 def register(app: Dash, services: AtlasServices) -> None:
