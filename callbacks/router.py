@@ -7,7 +7,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx
 
 from callbacks.common import bind
 from layout.services import AtlasServices
-from layout.shell import nav_hrefs, nav_id, route
+from layout.shell import nav_hrefs, nav_id, route, skip_link
 
 
 def keep_view_in_nav(search):
@@ -26,3 +26,4 @@ def register(app: Dash, services: AtlasServices, broken: Mapping[str, str]) -> N
     app.clientside_callback(ClientsideFunction("atlas_shell", "toggleMenu"), Output("navbar-links", "is_open"),
                             Input("navbar-toggle", "n_clicks"), Input("url", "pathname"),
                             State("navbar-links", "is_open"), prevent_initial_call=True)
+    app.callback(Output("skip-link", "children"), Output("skip-link", "href"), Input("url", "pathname"))(skip_link)
