@@ -31,7 +31,7 @@ from callbacks.serving import (
 from data.errors import DataFileError
 from data.loader import load_atlas
 from layout.services import AtlasServices
-from layout.shell import APP_TITLE, shell
+from layout.shell import APP_TITLE, shell, with_language
 
 log = logging.getLogger("gp_atlas")
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -53,6 +53,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     # Bid CSVs over 2 MB get a clear message from the Bids page; far larger request bodies are refused outright.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.index_string = with_language(app.index_string)
     add_security_headers(app)
     honour_refused_encodings(app)
     if services is None:

@@ -275,6 +275,11 @@
     setProps(shown, "explore-legend", {children: [...cube.schemes[view.scheme][yi].legend,
                                                  component("Ul", {children: rows, className: "legend-outlines"})]});
     setProps(shown, "explore-footnote", {children: info.footnote[view.scheme]});
+    const summary = cube.schemes[view.scheme][yi].summary;
+    if (!selected) {  // with an area selected, the server says it (callbacks/explore_text.py describe)
+      setProps(shown, "explore-map-summary", {children: summary[on("persistent") && summary.persistent ?
+                                                                 "persistent" : "plain"]});
+    }
     setProps(shown, "explore-notes", {children: notes.map((note) => component("Li", {children: note}))});
     const layout = gd.layout || {};
     if ((layout.title || {}).text !== info.title ||
@@ -366,8 +371,10 @@
     const name = document.createElement("b");
     name.textContent = (shown.view.paint.names || {})[code] || code;
     tip.replaceChildren(name);
-    cube.info[shown.yi].tooltip.forEach((line) => tip.append(document.createElement("br"),
-      line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", rank ? String(rank) : "–")));
+    const info = cube.info[shown.yi];
+    const label = rank ? `${info.tied.includes(rank) ? "=" : ""}${rank.toLocaleString("en-GB")}` : "–";
+    info.tooltip.forEach((line) => tip.append(document.createElement("br"),
+      line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label)));
     tip.hidden = false;
     const left = mouse.clientX + 14;
     tip.style.left = `${left + tip.offsetWidth > window.innerWidth ? mouse.clientX - 14 - tip.offsetWidth : left}px`;

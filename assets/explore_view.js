@@ -4,9 +4,10 @@
  * (assets/explore_map.js), so the server hears only of what it must draw: `serverView` passes on the level,
  * the analysis parameters, the practices and PCN layers (and then the year, whose practices and catchments
  * they show); `panelView` passes on the controls while an area or practice is selected (and once more when
- * the selection clears). Each returns no_update when nothing it passes on has changed, so no request goes.
+ * the selection clears); `tableView` the controls while the Table view is shown. Each returns no_update when
+ * nothing it passes on has changed, so no request goes.
  *
- * `syncUrl` keeps the address bar and permalink on the whole view: the server's canonical query of the
+ * `syncUrl` keeps the address bar, the permalink and the briefing link on the whole view: the server's canonical query of the
  * analysis (`explore-base`, layout/view.py view_query) with what the browser changed set over it, in
  * view_query's order and formats. `navHrefs` keeps the navbar links on the view (layout/shell.py's rule:
  * every parameter but area, practice, embed and print).
@@ -37,6 +38,15 @@
     return same(view, previous) ? window.dash_clientside.no_update : view;
   }
 
+  /* The controls while the Table view is shown (and once when it is hidden again). */
+  function tableView(showAs, ...rest) {
+    const previous = rest.pop();
+    const shown = showAs === "table";
+    if (!shown && !(previous && previous.show_as === "table")) return window.dash_clientside.no_update;
+    const view = {show_as: showAs, controls: shown ? rest : []};
+    return same(view, previous) ? window.dash_clientside.no_update : view;
+  }
+
   /* The camera of a map relayout event: {lat, lon, zoom} as view_query writes them, or {} (no move). */
   function camera(relayout) {
     const centre = relayout && relayout["map.center"];
@@ -50,7 +60,7 @@
     return moved;
   }
 
-  function syncUrl(base, selection, relayout, measure, year, scheme, layers) {
+  function syncUrl(base, selection, relayout, measure, year, scheme, layers, briefing) {
     const params = new URLSearchParams(base || "");
     params.set("measure", measure);
     params.set("year", String(year));
@@ -75,7 +85,8 @@
     });
     const query = "?" + params.toString().replace(/%2C/g, ",");
     const no = window.dash_clientside.no_update;
-    return query === window.location.search ? [no, query] : [query, query];
+    const pdf = (briefing || "").split("?")[0] + query;  // the briefing of the same view (layout/explore.py)
+    return query === window.location.search ? [no, query, pdf] : [query, query, pdf];
   }
 
   function navHrefs(search, hrefs) {
@@ -86,6 +97,6 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas, {
-    serverView: serverView, panelView: panelView, syncUrl: syncUrl, navHrefs: navHrefs,
+    serverView: serverView, panelView: panelView, tableView: tableView, syncUrl: syncUrl, navHrefs: navHrefs,
   });
 })();

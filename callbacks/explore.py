@@ -10,16 +10,17 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import explore_text
 from callbacks.common import bind, control_states, current_view
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS, control_id
-from layout.explore import CUBE_CONTROLS, DRAWN, PANEL_VIEW, SERVER_CONTROLS, SERVER_VIEW
+from layout.explore import CUBE_CONTROLS, DRAWN, PANEL_VIEW, SERVER_CONTROLS, SERVER_VIEW, TABLE_VIEW
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
+    export_values,
     layer_properties,
     map_outputs,
-    map_values_for_view,
     values_csv,
 )
 from layout.explore_panel import panel_for, serving_csv
@@ -71,7 +72,7 @@ def panel(services: AtlasServices, panel_view, base):
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
     view = current_view(services, base, controls, **(selection or {}))
-    content, layer = map_values_for_view(services, view)
+    content, layer = export_values(services, view)
     stem = export_stem(view)
     if ctx.triggered_id == "explore-download-geojson":
         return dcc.send_string(layer_geojson(layer, layer_properties(view, content)), f"{stem}.geojson")
@@ -83,7 +84,7 @@ def download_serving(services: AtlasServices, clicks, controls, base, selection)
     text = serving_csv(services, view)
     if not clicks or text is None:
         raise PreventUpdate
-    return dcc.send_string(text, f"gp-atlas_practices-serving_{view.area}_{view.year}.csv")
+    return dcc.send_string(text, f"{export_stem(view)}_practices-serving-{view.area}.csv")
 
 
 def controls_in(names, kind=Input) -> list:
@@ -99,16 +100,21 @@ def register(app: Dash, services: AtlasServices) -> None:
                             *controls_in(SERVER_CONTROLS), State(SERVER_VIEW, "data"), prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("atlas", "panelView"), Output(PANEL_VIEW, "data"),
                             Input("explore-selection", "data"), *controls_in(NAMES), State(PANEL_VIEW, "data"))
+    app.clientside_callback(ClientsideFunction("atlas", "tableView"), Output(TABLE_VIEW, "data"),
+                            Input("explore-show-as", "value"), *controls_in(NAMES), State(TABLE_VIEW, "data"),
+                            prevent_initial_call=True)
     app.clientside_callback(ClientsideFunction("atlas", "syncUrl"), Output("url", "search", allow_duplicate=True),
-                            Output("explore-permalink", "href"), Input("explore-base", "data"),
-                            Input("explore-selection", "data"), Input("explore-map", "relayoutData"),
-                            *controls_in(CUBE_CONTROLS), prevent_initial_call=True)
+                            Output("explore-permalink", "href"), Output("explore-briefing", "href"),
+                            Input("explore-base", "data"), Input("explore-selection", "data"),
+                            Input("explore-map", "relayoutData"), *controls_in(CUBE_CONTROLS),
+                            State("explore-briefing", "href"), prevent_initial_call=True)
     app.callback(output=[Output("explore-map", "figure"), Output("explore-map-meta", "data"),
                          Output("explore-paint", "data"), Output("explore-base", "data")],
                  inputs={"server_view": Input(SERVER_VIEW, "data")},
                  state={"controls": control_states("explore", NAMES), "base": BASE,
                         "meta": State("explore-map-meta", "data"), "selection": SELECTION},
                  prevent_initial_call=True)(bind(services, update_map))
+    explore_text.register(app, services)
     app.callback(output=[Output("explore-selection", "data"), Output("explore-map", "figure", allow_duplicate=True),
                          Output("explore-paint", "data", allow_duplicate=True), Output(LEGEND_SELECTED, "hidden"),
                          Output("explore-level", "value"), Output("explore-search-result", "children")],

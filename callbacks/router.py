@@ -7,7 +7,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 
 from callbacks.common import bind
 from layout.services import AtlasServices
-from layout.shell import nav_id, route
+from layout.shell import nav_id, route, skip_link
 
 
 def register(app: Dash, services: AtlasServices, broken: Mapping[str, str]) -> None:
@@ -21,3 +21,8 @@ def register(app: Dash, services: AtlasServices, broken: Mapping[str, str]) -> N
     # bar changes with every year or measure switch.
     app.clientside_callback(ClientsideFunction("atlas", "navHrefs"), Output(nav_id(ALL), "href"),
                             Input("url", "search"), State(nav_id(ALL), "href"))
+    # The phone navbar's Menu button (assets/shell.js): open or close the links, and say so to screen readers.
+    app.clientside_callback(ClientsideFunction("atlas_shell", "toggleMenu"), Output("navbar-links", "is_open"),
+                            Input("navbar-toggle", "n_clicks"), Input("url", "pathname"),
+                            State("navbar-links", "is_open"), prevent_initial_call=True)
+    app.callback(Output("skip-link", "children"), Output("skip-link", "href"), Input("url", "pathname"))(skip_link)

@@ -21,6 +21,7 @@ from data.licences import CODEPOINT_ATTRIBUTION, OGL, OGL_URL, SHORT_ATTRIBUTION
 from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
+from layout.components import WEIGHT_LABELS
 from layout.services import AtlasServices
 
 SOURCES = (  # dataset, publisher, vintage used, licence
@@ -47,10 +48,14 @@ DEFINITION_MODULES = (geo.measures, geo.params, geo.rules, geo.access, geo.need,
                       geo.catchments, geo.profiles)
 
 
-def _table(header: list[str], rows: list[list], class_name: str = "") -> dbc.Table:
-    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
-                      html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])],
-                     bordered=False, striped=True, hover=True, size="sm", class_name=class_name)
+def _table(header: list[str], rows: list[list], class_name: str = "") -> html.Div:
+    """A table that scrolls sideways inside its own box on a narrow screen (the page itself never does); the box
+    takes focus so the keyboard can scroll it too."""
+    table = dbc.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
+                       html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])],
+                      bordered=False, striped=True, hover=True, size="sm", class_name=class_name)
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region",
+                    **{"aria-label": "Table of " + ", ".join(header)})
 
 
 def _quality(report: dict) -> list:
@@ -107,11 +112,14 @@ def page(services: AtlasServices, **url_params) -> html.Div:
         html.P(["Resident population is weighted by age band (GMS Carr-Hill workload index, relative to males "
                 "5-14; persons use the mean of the male and female weights) and optionally by deprivation (up to +"
                 f"{IMD_UPLIFT:.0%} for the most deprived IMD decile). Options: ",
-                "; ".join(f"{key} = {text}" for key, text in WEIGHTINGS.items()), "."], className="small"),
+                "; ".join(f"{WEIGHT_LABELS.get(key, key)}: {text}" for key, text in WEIGHTINGS.items()), "."],
+               className="small"),
         _table(["age band", "male", "female", "weight used"], weights),
         html.H2("Data-quality report"),
-        html.P("What came in, what matched and what was dropped (with the reason), from the last cache build.",
-               className="small"),
-        *_quality(atlas.quality.to_dict()),
-        html.Details([html.Summary("Plain-text report"), html.Pre(atlas.quality.to_text(), className="small")]),
+        html.P("What came in, what matched and what was dropped (with the reason), from the last cache build. "
+               "File, column and join names are written as in the source files.", className="small"),
+        html.Div([*_quality(atlas.quality.to_dict()),
+                  html.Details([html.Summary("Plain-text report"),
+                                html.Pre(atlas.quality.to_text(), className="small")])],
+                 className="quality-report", **{"data-raw-names": "true"}),
     ], className="about-page container-xxl bg-white p-4 rounded shadow-sm")

@@ -5,13 +5,17 @@ what a click or search selects is layout/explore_select.py, the side panel is la
 """
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layout.components import download_button, footnote, notices, view_controls
+from data.licences import SHORT_ATTRIBUTION
+from layout.components import download_button, footnote, notices, view_controls, view_switch
 from layout.explore_map import map_outputs
 from layout.explore_panel import empty_panel
+from layout.explore_table import map_title, table_grid
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
+from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query
 
@@ -22,6 +26,7 @@ CUBE_CONTROLS = ("measure", "year", "scheme", "layers")
 SERVER_CONTROLS = ("level", "weights", "d0", "k", "n", "cut", "layers", "year")
 SERVER_LAYERS = ("practices", "pcn")  # drawn by the server, for the year shown (explore_view.js names them too)
 SERVER_VIEW, PANEL_VIEW, DRAWN = "explore-server-view", "explore-panel-view", "explore-drawn"
+TABLE_VIEW = "explore-table-view"  # the controls, while the Table view is shown
 
 
 def server_view(view: View) -> list:
@@ -33,7 +38,8 @@ def server_view(view: View) -> list:
 
 def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
-        html.Div([dbc.Label("Find a practice, postcode or area", class_name="small fw-semibold mb-1"),
+        html.Div([dbc.Label("Find a practice, postcode or area", html_for="explore-search",
+                            class_name="small fw-semibold mb-1"),
                   dcc.Dropdown(id="explore-search", placeholder="e.g. SW1A 1AA, Camden, F83004",
                                options=[], searchable=True, clearable=True, className="search-box")],
                  className="mb-3"),
@@ -41,11 +47,18 @@ def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
         view_controls("explore", view, services.view_options, with_map_controls=True),
         html.Div([download_button("explore-download-csv", "CSV"),
                   download_button("explore-download-geojson", "GeoJSON"),
-                  html.A("⧉ Permalink", id="explore-permalink", href=view_query(view),
-                         className="btn btn-sm btn-outline-secondary me-1 mb-1")],
+                  html.A("Link to this view", id="explore-permalink", href=view_query(view),
+                         className="btn btn-sm btn-outline-secondary me-1 mb-1"),
+                  html.A("⤓ Download briefing (PDF)", id="explore-briefing", href=briefing_href(view_query(view)),
+                         download="", className="btn btn-sm btn-outline-secondary me-1 mb-1")],
                  className="mt-1 no-print"),
         html.Div("Map image: camera icon on the map toolbar.", className="form-text"),
     ]), class_name="controls-card shadow-sm")
+
+
+def briefing_href(query: str) -> str:
+    """The one-page briefing (PDF) of the view in `query` (served by callbacks/briefing.py)."""
+    return dash.get_relative_path("/briefing.pdf") + query
 
 
 def page(services: AtlasServices, **url_params) -> html.Div:
@@ -56,21 +69,29 @@ def page(services: AtlasServices, **url_params) -> html.Div:
                           style={"height": height, "minHeight": "240px" if view.embed else "460px"})
     legend = html.Div(id="explore-legend", className="map-legend", style={"left": f"calc({MAP_WIDTH:.0%} + 8px)"},
                       **{"aria-label": "Map legend"})
-    map_column = [notices(view), dcc.Loading(html.Div([map_graph, legend], className="map-frame"), type="circle",
-                                             delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6}),
+    map_frame = dcc.Loading(html.Div([map_graph, legend], className="map-frame"), type="circle", delay_show=400,
+                            overlay_style={"visibility": "visible", "opacity": 0.6})
+    map_column = [notices(view), view_switch("explore-show-as") if not view.embed else None,
+                  html.Section([map_frame, table_grid()], id="explore-map-region", className="map-region",
+                               **{"aria-label": map_title(view)}),
+                  html.P(id="explore-map-summary", className="visually-hidden", **{"aria-live": "polite"}),
                   footnote("explore-footnote"), html.Ul(id="explore-notes", className="map-notes small text-muted")]
     stores = [dcc.Store(id="explore-base", data=view_query(view)),
               dcc.Store(id="explore-selection", data={"area": view.area, "practice": view.practice}),
               dcc.Store(id="explore-map-meta", data=meta), dcc.Store(id="explore-paint", data=paint),
               dcc.Store(id=SERVER_VIEW, data=server_view(view)), dcc.Store(id=PANEL_VIEW), dcc.Store(id=DRAWN),
+              dcc.Store(id=TABLE_VIEW),
               dcc.Download(id="explore-download")]
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
-                           html.Button(id="explore-clear")], hidden=True)
-        return html.Div(stores + [hidden] + map_column, className="embed-view")
+                           html.Button(id="explore-clear"), view_switch("explore-show-as")], hidden=True)
+        attribution = html.Div(SHORT_ATTRIBUTION, className="basis-footnote embed-attribution")
+        return html.Div(stores + [hidden] + map_column + [attribution], className="embed-view")
     return html.Div(stores + [dbc.Row([
-        dbc.Col(_controls_card(services, view), xs=12, lg=3, xxl=2, class_name="controls-column"),
-        dbc.Col(map_column, xs=12, lg=6, xxl=7, class_name="map-column"),
+        dbc.Col(offcanvas("explore-controls", "Map settings", _controls_card(services, view)), xs=12, lg=3, xxl=2,
+                class_name="controls-column"),
+        dbc.Col([offcanvas_button("explore-controls", "Map settings"), *map_column], xs=12, lg=6, xxl=7,
+                class_name="map-column"),
         dbc.Col(html.Div([dbc.Button("Clear selection", id="explore-clear", size="sm", color="link",
                                      class_name="float-end no-print p-0"),
                           html.Div(empty_panel(), id="explore-panel")], className="detail-panel"), xs=12, lg=3,

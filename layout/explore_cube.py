@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from data.years import PCN_FIRST_YEAR, fy_label
 from geo.classes import SCHEMES
@@ -28,7 +29,8 @@ from geo.params import AnalysisParams, grid_d0
 from geo.persistence import PERSISTENCE_CLASSES
 from layout.classes import classing
 from layout.components import persistence_note, year_marks
-from layout.explore_map import export_stem
+from layout.explore_map import MapContent, export_stem
+from layout.explore_table import map_summary
 from layout.mapfig import titles, wrap
 from layout.maplegend import legend_head
 from layout.view import SCHEMES as SCHEME_LABELS
@@ -111,11 +113,13 @@ def cube_document(cube: MeasureCube, basis: list[str]) -> dict:
             note, outlined = f"Persistence not shown: {persistence.unavailable}.", []
         layout = titles(title, basis[i])
         count = int(np.isfinite(cube.values[i]).sum())
+        ranks, shared = np.unique(cube.ranks[i][cube.ranks[i] > 0], return_counts=True)
         years.append({
             "year": year, "title": title, "annotation": layout["annotations"][0]["text"], "stem": export_stem(view),
             "footnote": {scheme: f"{title}. {label} colours; darkest red = poorest provision. Basis: {basis[i]}."
                          for scheme, label in SCHEME_LABELS.items()},
             "tooltip": [f"{{value}} {spec.unit}", f"London rank {{rank}} of {count:,} (1 = poorest)"],
+            "tied": ranks[shared > 1].tolist(),  # ranks several areas share: shown as '=12' (rank_labels)
             "persistent": outlined, "persistence_note": note,
             "pcn_note": f"PCN catchments start in {fy_label(PCN_FIRST_YEAR)}." if year < PCN_FIRST_YEAR else None,
         })
@@ -128,6 +132,7 @@ def cube_document(cube: MeasureCube, basis: list[str]) -> dict:
                 "palette": list(classes.palette), "index": positions_text(classes.index),
                 "legend": legend_head(classes, spec.label, spec.unit),
                 "key": {"tickvals": classes.tickvals, "ticktext": classes.ticktext},
+                "summary": _summaries(cube, i, scheme, classes),
             })
     first, last = min(cube.years), max(cube.years)
     return {
@@ -137,6 +142,20 @@ def cube_document(cube: MeasureCube, basis: list[str]) -> dict:
         "values": [_rounded(row, spec.decimals) for row in cube.values], "ranks": cube.ranks.tolist(),
         "info": years, "schemes": schemes,
     }
+
+
+def _summaries(cube: MeasureCube, i: int, scheme: str, classes) -> dict:
+    """The map in words (layout/explore_table.py map_summary, read out to screen readers) with the persistent
+    layer off and on."""
+    view = View(level=cube.level, measure=cube.measure, year=cube.years[i], params=cube.params, scheme=scheme)
+    persistence = cube.persistence[i].classes
+    plain = pd.DataFrame({"value": cube.values[i]})
+    texts = {"plain": map_summary(view, MapContent("", plain, classes, ()))}
+    if persistence is not None:
+        named = [PERSISTENCE_CLASSES[c] if c >= 0 else None for c in persistence.tolist()]
+        table = plain.assign(persistence_class=named)
+        texts["persistent"] = map_summary(view, MapContent("", table, classes, ()))
+    return texts
 
 
 def hotspot_document(hot: HotspotCube) -> dict:

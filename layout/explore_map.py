@@ -10,7 +10,7 @@ view for the CSV and GeoJSON downloads, from the same `geo.tables.AreaTables` as
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import dash
@@ -21,7 +21,7 @@ from data.years import PCN_FIRST_YEAR, fy_label
 from geo.hotspots import POOR_CLUSTER
 from geo.levels import LEVELS
 from geo.measures import MEASURES
-from geo.profiles import practice_points
+from geo.profiles import main_pcn_of, main_pcns, practice_points
 from layout.classes import Classing, classify
 from layout.components import persistence_note
 from layout.geometry import WebLayer
@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the services hold the cubes, whose documents use export_ste
 
 LEGEND_SELECTED = "explore-legend-selected"
 LEGEND_OUTLINES = ("pcn", "persistent", "poor_cluster", "good_cluster")  # outline rows, in the legend's order
+MAIN_PCN_COLUMNS = ("main_pcn_code", "main_pcn_name", "main_pcn_share")
 
 
 @dataclass(frozen=True)
@@ -88,11 +89,12 @@ def legend_rows(selected: bool) -> dict:
 
 
 def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict:
-    """The server's part of the paint: geometry, boroughs, the year's PCN catchments, the selected area, cube
-    URL templates (measure left for the browser) and legend rows."""
+    """The server's part of the paint: geometry, boroughs, the year's PCN catchments, the selected area and its
+    main PCN, cube URL templates (measure left for the browser) and legend rows."""
     pcn = services.layers.of("pcn", view.year).codes if "pcn" in view.layers and view.year >= PCN_FIRST_YEAR else ()
     selected = selected_outline(services, view)
-    outlines = {"boroughs": services.layers.of("borough", view.year).codes, "pcn": pcn, "selected": selected}
+    outlines = {"boroughs": services.layers.of("borough", view.year).codes, "pcn": pcn, "selected": selected,
+                "main_pcn": main_pcn_outline(services, view)}
     prefix = dash.get_relative_path("/")
     cubes = {"cube": prefix + services.cubes.template(view.level, view.params),
              "hotspots": prefix + services.cubes.hotspot_template(view.params)}
@@ -131,7 +133,7 @@ def values_csv(view: View, content: MapContent) -> str:
     table = content.table.assign(measure=spec.label, unit=spec.unit, level=LEVELS[view.level],
                                  fy=fy_label(view.year), value=content.table["value"].round(6))
     columns = ["area_code", "area_name", "level", "fy", "measure", "unit", "value", "rank", "class",
-               "persistence_class", "years_poor", "basis"]
+               "persistence_class", "years_poor", *MAIN_PCN_COLUMNS, "basis"]
     return safe_csv(table[[c for c in columns if c in table.columns]])
 
 
@@ -139,16 +141,35 @@ def layer_properties(view: View, content: MapContent) -> list[dict]:
     """Per-feature properties for the GeoJSON download (values, class colour, basis)."""
     table = content.table.assign(colour=content.classing.colours, measure=view.measure, fy=fy_label(view.year))
     keep = [c for c in ("area_code", "area_name", "measure", "fy", "value", "rank", "class", "colour",
-                        "persistence_class", "basis") if c in table.columns]
+                        "persistence_class", *MAIN_PCN_COLUMNS, "basis") if c in table.columns]
     frame = table[keep].astype(object).where(table[keep].notna(), None)
     frame["rank"] = [None if r is None else int(r) for r in frame["rank"]]
     return frame.to_dict("records")
+
+
+def export_values(services: AtlasServices, view: View) -> tuple[MapContent, WebLayer]:
+    """What the CSV and GeoJSON downloads hold: the map's values plus each area's main PCN (code, name and
+    share of its registered residents; geo.profiles.main_pcns)."""
+    content, layer = map_values_for_view(services, view)
+    main = main_pcns(services.tables, view.level, view.year, view.params)
+    table = content.table.merge(main, on="area_code", how="left")
+    table["main_pcn_share"] = table["main_pcn_share"].round(4)
+    return replace(content, table=table), layer
 
 
 def map_values_for_view(services: AtlasServices, view: View) -> tuple[MapContent, WebLayer]:
     """The content and layer of a view (the values behind the downloads)."""
     layer = services.layers.of(view.level, view.year)
     return map_content(services, view, layer), layer
+
+
+def main_pcn_outline(services: AtlasServices, view: View) -> list[str]:
+    """The selected area's main PCN catchment (none at PCN level, where the selection is the catchment, nor
+    before PCNs existed)."""
+    if not selected_outline(services, view) or view.level == "pcn" or view.year < PCN_FIRST_YEAR:
+        return []
+    code = main_pcn_of(services.tables, view.level, view.area, view.year, view.params)
+    return [code] if code in set(services.layers.of("pcn", view.year).codes) else []
 
 
 def selected_outline(services: AtlasServices, view: View) -> list[str]:

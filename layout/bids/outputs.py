@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geo.bids import BID_LEVEL, Scenario, summary_line
+from geo.bids import BID_LEVEL, Scenario
 from layout.bids.map import camera_for, map_updates
-from layout.bids.report import bid_summary, grid_rows, summary_cards
+from layout.bids.report import bid_summary, grid_rows, page_footnote, summary_cards
 from layout.bids.state import BidsView, bids_query
 from layout.services import AtlasServices
 
@@ -36,6 +36,6 @@ def bids_outputs(services: AtlasServices, state: BidsView, mode: str, pending: d
     lsoa_url = services.layers.url(BID_LEVEL, state.view.year)
     updates = map_updates(scenario, mode, services.layers.named(BID_LEVEL).codes, pending)
     notes = [*state.notices, *problems, *([too_long] if too_long else [])]
-    footnote = f"{summary_line(scenario.summary)}. Basis: {scenario.summary.basis}."
+    footnote = page_footnote(scenario)
     return BidsOutputs(grid_rows(scenario), summary_cards(scenario), updates, camera_for(scenario), footnote, notes,
                        bid_summary(scenario, state.focus, query, lsoa_url), pending["text"] if pending else "")
