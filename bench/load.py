@@ -35,7 +35,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.app import app_env, free_port  # noqa: E402
+from bench.app import app_env, free_port, wait_until_idle  # noqa: E402
 
 MEASURES = {"e2sfca": "E2SFCA access", "gp_fte_per_10k": "GP FTE per 10,000",
             "patients_per_gp_fte": "Patients per GP FTE", "nearest_practice_m": "Distance to nearest practice"}
@@ -319,6 +319,7 @@ def run(app_dir: Path, args) -> tuple[Stats, float]:
         for _ in range(args.workers * 4):  # every worker past its first request, warm-up started
             requests.get(url + "/", timeout=30)
         time.sleep(args.warm_up)
+        print(f"{app_dir}: warm-up done {args.warm_up + wait_until_idle(server.pid):.0f} s after start", flush=True)
         callbacks = Callbacks(url)
         kind = CubeUser if callbacks.has("explore-paint.data") and not callbacks.has("explore-footnote.children") \
             else LegacyUser
@@ -359,7 +360,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--warm-up", type=float, default=20, help="seconds between start and the first user")
+    parser.add_argument("--warm-up", type=float, default=20,
+                        help="seconds after start before waiting for the server to be idle (warm-up done)")
     parser.add_argument("--baseline-dir", type=Path, help="another checkout driven the same way first")
     args = parser.parse_args()
     results = []

@@ -37,7 +37,8 @@ VERSIONED_CODE = ("geo", "layout")
 def results_version(atlas: AtlasData) -> str:
     """Hash of the tidy model's build (its inputs and data/ code) and of the geo/ and layout/ code: the version
     in every immutable URL of derived results, so that new data or code never reuses an old cached answer."""
-    digest = hashlib.sha256(json.dumps(atlas.meta, sort_keys=True, default=str).encode())
+    built = {key: atlas.meta.get(key) for key in ("code_version", "inputs")}  # not when or where: every worker agrees
+    digest = hashlib.sha256(json.dumps(built, sort_keys=True, default=str).encode())
     for package in VERSIONED_CODE:
         for path in sorted((CODE / package).rglob("*.py")):
             digest.update(str(path.relative_to(CODE)).encode())
