@@ -8,6 +8,8 @@ ingredients and aggregates LSOA numerators and denominators to coarser areas.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -20,6 +22,7 @@ from geo.access import decay_matrix, e2sfca, nearest_distance
 from geo.levels import LEVEL_CODE_COLUMN
 from geo.measures import LOCATION_YEARS, check_measure
 from geo.memo import MB, Memo
+from geo.names import display_names
 from geo.need import check_weighting, need_weighted_population
 from geo.params import DEFAULT_PARAMS, AnalysisParams, check_d0, grid_d0
 from geo.rules import patients_per_gp_fte, practices_counted
@@ -44,6 +47,16 @@ class Provision:
 
     def _cached(self, key: tuple, compute):
         return self._memo.get(key, compute)
+
+    @cached_property
+    def practice_display_names(self) -> pd.Series:
+        """practice_code -> name as shown (geo/names.py), cased once per process rather than per request."""
+        return display_names(self.atlas.practice_names)
+
+    @cached_property
+    def pcn_display_names(self) -> pd.Series:
+        """pcn_code -> PCN name as shown."""
+        return display_names(self.atlas.pcn_names)
 
     def years_for(self, measure: str) -> list[int]:
         return self.location_years if check_measure(measure).years == LOCATION_YEARS else self.supply_years
