@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import orjson
 import pandas as pd
 
+from data.safe_csv import safe_csv
 from data.years import PCN_FIRST_YEAR, fy_label
 from geo.hotspots import GOOD_CLUSTER, POOR_CLUSTER
 from geo.levels import LEVELS
@@ -35,7 +36,6 @@ from layout.mapfig import (
 )
 from layout.maplegend import map_legend
 from layout.services import AtlasServices
-from layout.tables import safe_csv
 from layout.view import SCHEMES, View
 
 LEGEND_SELECTED = "explore-legend-selected"

@@ -5,6 +5,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from data.safe_csv import safe_csv
 from data.years import fy_label
 from geo.levels import LEVELS
 from geo.measures import MEASURES
@@ -12,7 +13,7 @@ from geo.tables import AreaTables
 from layout.charts import distribution_figure
 from layout.components import download_button, footnote, notices, persistence_note, view_controls
 from layout.services import AtlasServices
-from layout.tables import grid, number_column, safe_csv
+from layout.tables import grid, number_column
 from layout.view import View, parse_view, view_query
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True,
