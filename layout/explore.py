@@ -32,7 +32,7 @@ def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
     ]), class_name="controls-card shadow-sm")
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     height = "calc(100vh - 44px)" if view.embed else "calc(100vh - 190px)"
     map_graph = dcc.Graph(id="explore-map", config=MAP_CONFIG, className="explore-map",

@@ -76,7 +76,7 @@ def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> st
                                  fy=fy_label(view.year), basis=basis))
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     chart = dcc.Graph(id="trends-chart", config=CHART_CONFIG, className="embed-chart" if view.embed else "",
                       style={"height": "calc(100vh - 44px)" if view.embed else "380px"})
