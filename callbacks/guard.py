@@ -79,7 +79,7 @@ def _short(value, limit: int = 80) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _declared_outputs(key: str) -> list[tuple[object, str]]:
+def declared_outputs(key: str) -> list[tuple[object, str]]:
     """(id, property) of each output of a callback_map key ('id.prop' or '..a.p...b.q..'; '@hash' dropped)."""
     parts = key[2:-2].split("...") if key.startswith("..") else [key]
     outputs = []
@@ -144,7 +144,7 @@ def request_problem(body, callback_map: dict) -> str | None:
     entry = callback_map.get(output) if isinstance(output, str) else None
     if entry is None or "callback" not in entry:  # no callback, or one that runs in the browser only
         return f"no server callback has the output {_short(output)}"
-    outputs = _declared_outputs(output)
+    outputs = declared_outputs(output)
     given = body.get("outputs")
     if len(outputs) == 1 and not output.startswith(".."):
         given = [given]

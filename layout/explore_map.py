@@ -71,7 +71,7 @@ def map_content(services: AtlasServices, view: View, layer: WebLayer, urls: dict
     table["class"] = classing.labels
     basis = tables.provision.basis(view.measure, view.year, view.params)
     title = f"{spec.label} · {LEVELS[view.level]} · {fy_label(view.year)}"
-    notes: list[str] = []
+    notes = list(view.notices)  # a control value no analysis takes (k typed as 0), said where the map is
     persistent: list[str] = []
     if "persistent" in view.layers:
         try:

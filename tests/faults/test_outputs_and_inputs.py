@@ -169,3 +169,18 @@ def test_bid_labels_reach_the_map_hover_as_text_and_the_table_and_summary_unchan
     summary = bid_summary(scenario, focus, "?", "/geometry/lsoa11.geojson")
     assert "Bid summary: <b>Bold</b> & co" in str(summary.children[0].children[0].children)
     assert "'=CMD|' /C calc'!A0" in set(pd.read_csv(io.StringIO(ranked_csv(scenario)))["label"])
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("typed, notice", [({"k": 0}, "Ignored k='0'"), ({"n": 0}, "Ignored n='0'"),
+                                           ({"k": "two"}, "Ignored k='two'")])
+def test_a_control_value_no_analysis_takes_is_a_notice_beside_the_map(services, dash_app, typed, notice):
+    """k or n typed as 0 into the number boxes used to fail the callback (nothing redrawn, nothing said)."""
+    from callbacks.explore import update_map
+    from callbacks.trends import update as update_trends
+    controls = {"measure": "e2sfca", "level": "borough", "year": 2024, "weights": "age", "d0": 1600, "k": 4,
+                "n": 5, "cut": 0.2, "scheme": "quantiles", "layers": ["persistent"], **typed}
+    _, _, _, notes, _, _ = update_map(services, controls, "", None, None)
+    assert any(notice in str(note.children) for note in notes)
+    update_trends(services, {key: controls[key] for key in ("measure", "level", "year", "weights", "d0", "k", "n",
+                                                            "cut")}, "")
