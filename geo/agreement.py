@@ -33,7 +33,7 @@ verdicts hinge on one parameter. Definitions:
   a negative coefficient between a "low is poor" and a "high is poor"
   measure means they agree.
 
-Inputs are plain frames and arrays (geo/agreement_table.py fetches them from
+Inputs are plain frames and arrays (geo/agreement_tables.py fetches them from
 the atlas), so every rule here is testable on a handful of numbers.
 """
 from __future__ import annotations

@@ -33,6 +33,10 @@ class AreaTables:
     def years(self, measure: str, level: str) -> list[int]:
         return level_years(level, self.provision.years_for(measure))
 
+    def pcn_years(self) -> list[int]:
+        """The years with PCN catchments (PCN membership and practices with GP FTE)."""
+        return level_years("pcn", self.provision.supply_years)
+
     def pcn_assignment(self, year: int) -> pd.Series:
         return self._cached(("pcn", year), lambda: lsoa_pcn_assignment(self.provision.atlas, year)
                             .set_index("lsoa11_code")["pcn_code"])

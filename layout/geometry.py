@@ -100,7 +100,7 @@ class WebLayers:
         if name.startswith("pcn-"):
             year = name.removeprefix("pcn-")
             canonical = year.isascii() and year.isdigit() and str(int(year)) == year  # one URL per layer
-            if not canonical or int(year) not in self.tables.years("e2sfca", "pcn"):
+            if not canonical or int(year) not in self.tables.pcn_years():
                 raise KeyError(name)
         elif name not in self.tables.provision.atlas.areas_web:
             raise KeyError(name)
@@ -122,6 +122,6 @@ class WebLayers:
     def urls(self, level: str, year: int) -> dict[str, str]:
         """URLs of the geometry a map of this level and year names (see layout.mapfig.map_figure): the mapped
         layer, LSOAs (clusters), boroughs (orientation) and the PCN catchments of the year (or the first)."""
-        pcn_year = max(year, min(self.tables.years("e2sfca", "pcn")))
+        pcn_year = max(year, min(self.tables.pcn_years()))
         return {"layer": self.url(level, year), "lsoa": self.url("lsoa11", year),
                 "borough": self.url("borough", year), "pcn": self.url("pcn", pcn_year)}

@@ -44,7 +44,7 @@ class AtlasServices:
     @cached_property
     def view_options(self) -> ViewOptions:
         tables, atlas = self.tables, self.atlas
-        pcn_codes = frozenset().union(*(set(tables.pcn_assignment(y).unique()) for y in tables.years("e2sfca", "pcn")))
+        pcn_codes = frozenset().union(*(set(tables.pcn_assignment(y).unique()) for y in tables.pcn_years()))
         areas = {level: frozenset(atlas.areas[level]["area_code"]) for level in atlas.areas}
         gp = atlas.practices[atlas.practices["is_gp"].fillna(False).astype(bool)]
         return ViewOptions(
