@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from callbacks.guard import MAX_LOG_CHARS, WILDCARDS, declared_outputs
+from tests.faults.logs import log_records
 
 pytestmark = pytest.mark.real_data
 JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False,
@@ -66,30 +67,17 @@ def callback_body(draw, callback_map: dict):
     return body
 
 
-class _Lines(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 @settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_no_callback_body_gets_a_500_or_a_traceback(dash_app, data):
     body = data.draw(callback_body(dash_app.callback_map))
-    lines = _Lines()
-    logging.getLogger().addHandler(lines)
-    try:
+    with log_records(logging.WARNING) as records:
         response = dash_app.server.test_client().post("/_dash-update-component", data=json.dumps(body),
                                                       content_type="application/json")
-    finally:
-        logging.getLogger().removeHandler(lines)
     event(f"HTTP {response.status_code}" + (" (a callback refused its inputs)" if any(
-        "refused its inputs" in record.getMessage() for record in lines.records) else ""))
-    assert response.status_code < 500, [record.getMessage() for record in lines.records]
+        "refused its inputs" in record.getMessage() for record in records) else ""))
+    assert response.status_code < 500, [record.getMessage() for record in records]
     assert b"Traceback" not in response.data
-    assert len(lines.records) == (1 if response.status_code >= 400 else 0), [r.getMessage() for r in lines.records]
-    for record in lines.records:
+    assert len(records) == (1 if response.status_code >= 400 else 0), [r.getMessage() for r in records]
+    for record in records:
         assert len(record.getMessage()) <= MAX_LOG_CHARS and record.exc_info is None

@@ -17,6 +17,7 @@ from geo.params import CUT_MAX, D0_RANGE
 from layout.bids.state import BidsView, bids_query, encode_bids, parse_bids_view
 from layout.shell import route
 from layout.view import LAT_RANGE, LAYERS, LON_RANGE, SCHEMES, ZOOM_RANGE, View, parse_view, view_query
+from tests.faults.logs import log_records
 
 pytestmark = pytest.mark.real_data
 FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -153,15 +154,6 @@ def test_parse_bids_view_never_raises_and_its_link_reopens_the_same_state(servic
                                                                      state.view)
 
 
-class _Errors(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.ERROR)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 PATHS = st.one_of(st.sampled_from(["/", "/trends", "/practice", "/bids", "/about", "/trends/", "//about", "/nope",
                                    "", None]), st.text(max_size=40).map(lambda text: "/" + text))
 
@@ -170,12 +162,8 @@ PATHS = st.one_of(st.sampled_from(["/", "/trends", "/practice", "/bids", "/about
 @given(pathname=PATHS, params=st.dictionaries(st.one_of(st.sampled_from(NAMES + BIDS_NAMES + ("services", "self")),
                                                         st.text(max_size=8)), ANY_TEXT, max_size=8))
 def test_the_router_draws_every_url_without_raising_or_logging_an_error(dash_app, services, pathname, params):
-    errors = _Errors()
-    logging.getLogger().addHandler(errors)
-    try:
+    with log_records(logging.ERROR) as errors:
         content, navbar, footer, shell_class = route(services, {}, pathname, "?" + urlencode(params))
-    finally:
-        logging.getLogger().removeHandler(errors)
-    assert errors.records == [], [record.getMessage()[:300] for record in errors.records]
+    assert errors == [], [record.getMessage()[:300] for record in errors]
     json.dumps(content.to_plotly_json(), cls=PlotlyJSONEncoder)
     assert navbar == footer and isinstance(shell_class, str)
