@@ -27,7 +27,7 @@ from data.errors import DataFileError
 from data.loader import load_atlas
 from layout.error_pages import data_error_page
 from layout.services import AtlasServices
-from layout.shell import APP_TITLE, shell
+from layout.shell import APP_TITLE, shell, with_language
 
 log = logging.getLogger("gp_atlas")
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -40,6 +40,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     # Bid CSVs over 2 MB get a clear message from the Bids page; far larger request bodies are refused outright.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.index_string = with_language(app.index_string)
     add_security_headers(app)
     guard_callbacks(app)
     if services is None:

@@ -21,6 +21,7 @@ from geo.bids import BID_LEVEL, Scenario, summary_line
 from layout.bids.map import camera_for, map_camera, map_patch, map_updates, pending_site
 from layout.bids.report import bid_summary, grid_rows, ranked_csv, summary_cards
 from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
+from layout.bids.table import TABLE_ID, before_after_rows
 from layout.services import AtlasServices
 
 CONTROL_NAMES = ("year", "weights", "d0", "k", "n", "objective", "close", "merge")
@@ -156,6 +157,14 @@ def download(services: AtlasServices, clicks, rows, controls, base):
     return dcc.send_string(ranked_csv(scenario), f"gp-atlas_bids_{state.view.year}_{state.objective}.csv")
 
 
+def show_table(services: AtlasServices, show_as, rows, focus, controls, base):
+    """Table view on: every LSOA before and after the bids (rows sent only while shown), the map behind it."""
+    if show_as != "table":
+        return True, "map-region", no_update
+    scenario, _ = scenario_for(services, current_state(services, base, rows, focus, controls))
+    return False, "map-region as-table", before_after_rows(services, scenario)
+
+
 def register(app: Dash, services: AtlasServices) -> None:
     app.callback(Output("bids-grid", "rowData"), Output("bids-cards", "children"), Output("bids-map", "figure"),
                  Output("bids-footnote", "children"), Output("bids-notes", "children"),
@@ -193,3 +202,8 @@ def register(app: Dash, services: AtlasServices) -> None:
     app.callback(Output("bids-download", "data"), inputs={"clicks": Input("bids-download-csv", "n_clicks")},
                  state={"rows": ROWS, "controls": CONTROL_STATES, "base": BASE}, prevent_initial_call=True)(
         bind(services, download))
+    app.callback(Output(f"{TABLE_ID}-frame", "hidden"), Output("bids-map-region", "className"),
+                 Output(TABLE_ID, "rowData"),
+                 inputs={"show_as": Input("bids-show-as", "value"), "rows": Input("bids-store", "data"),
+                         "focus": Input("bids-focus", "data"), "controls": CONTROLS},
+                 state={"base": BASE})(bind(services, show_table))

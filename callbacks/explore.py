@@ -4,6 +4,7 @@ from __future__ import annotations
 from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from callbacks import explore_text
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
@@ -17,6 +18,7 @@ from layout.explore_map import (
 )
 from layout.explore_panel import panel_for, serving_csv
 from layout.explore_select import search_options, selection_change
+from layout.explore_table import map_summary
 from layout.geometry import layer_geojson
 from layout.services import AtlasServices
 from layout.view import camera_from_relayout, view_query
@@ -27,10 +29,12 @@ SELECTION = State("explore-selection", "data")
 
 
 def update_map(services: AtlasServices, controls, base, meta, selection):
-    """Same geometry -> Patches of what changed; new geometry (first render, level, PCN year) -> full figure."""
-    figure, meta, paint, content = map_outputs(services, current_view(services, base, controls, **(selection or {})),
-                                               meta)
-    return figure, meta, content.footnote, [html.Li(note) for note in content.notes], paint, content.legend
+    """Same geometry -> Patches of what changed; new geometry (first render, level, PCN year) -> full figure; and
+    the map's summary in words (read out to screen readers)."""
+    view = current_view(services, base, controls, **(selection or {}))
+    figure, meta, paint, content = map_outputs(services, view, meta)
+    return (figure, meta, content.footnote, [html.Li(note) for note in content.notes], paint, content.legend,
+            map_summary(view, content))
 
 
 def select(services: AtlasServices, click, searched, clear, controls, base):
@@ -81,9 +85,11 @@ def download_serving(services: AtlasServices, clicks, controls, base, selection)
 
 def register(app: Dash, services: AtlasServices) -> None:
     register_year_slider(app, services, "explore")
+    explore_text.register(app, services)
     app.callback(output=[Output("explore-map", "figure"), Output("explore-map-meta", "data"),
                          Output("explore-footnote", "children"), Output("explore-notes", "children"),
-                         Output("explore-paint", "data"), Output("explore-legend", "children")],
+                         Output("explore-paint", "data"), Output("explore-legend", "children"),
+                         Output("explore-map-summary", "children")],
                  inputs={"controls": control_inputs("explore", NAMES)},
                  state={"base": BASE, "meta": State("explore-map-meta", "data"), "selection": SELECTION})(
         bind(services, update_map))

@@ -7,7 +7,7 @@ from dash import ALL, Dash, Input, Output, State, ctx
 
 from callbacks.common import bind
 from layout.services import AtlasServices
-from layout.shell import nav_hrefs, nav_id, route
+from layout.shell import nav_hrefs, nav_id, route, skip_link
 
 
 def keep_view_in_nav(search):
@@ -22,3 +22,4 @@ def register(app: Dash, services: AtlasServices, broken: Mapping[str, str]) -> N
                  Output("shell", "className"), Input("url", "pathname"), State("url", "search"))(
         bind(services, render_page))
     app.callback(Output(nav_id(ALL), "href"), Input("url", "search"))(keep_view_in_nav)
+    app.callback(Output("skip-link", "children"), Output("skip-link", "href"), Input("url", "pathname"))(skip_link)

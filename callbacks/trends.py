@@ -4,6 +4,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, dcc
 
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
+from layout.chart_text import figure_text
 from layout.services import AtlasServices
 from layout.trends import rows_csv, trends_content
 from layout.view import view_query
@@ -12,7 +13,8 @@ BASE = State("trends-base", "data")
 
 
 def update(services: AtlasServices, controls, base):
-    return trends_content(services, current_view(services, base, controls))
+    rows, columns, figure, footnote = trends_content(services, current_view(services, base, controls))
+    return rows, columns, figure, footnote, figure_text(figure)
 
 
 def sync_url(services: AtlasServices, controls, base):
@@ -28,7 +30,8 @@ def download(services: AtlasServices, clicks, rows, controls, base):
 def register(app: Dash, services: AtlasServices) -> None:
     register_year_slider(app, services, "trends")
     app.callback(output=[Output("trends-grid", "rowData"), Output("trends-grid", "columnDefs"),
-                         Output("trends-chart", "figure"), Output("trends-footnote", "children")],
+                         Output("trends-chart", "figure"), Output("trends-footnote", "children"),
+                         Output("trends-chart-text", "children")],
                  inputs={"controls": control_inputs("trends")}, state={"base": BASE})(bind(services, update))
     app.callback(output=Output("url", "search", allow_duplicate=True), inputs={"controls": control_inputs("trends")},
                  state={"base": BASE}, prevent_initial_call=True)(bind(services, sync_url))

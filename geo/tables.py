@@ -6,10 +6,10 @@ import geopandas as gpd
 import pandas as pd
 
 from data.geography import web_copy
-from data.years import fy_label
+from data.years import PCN_FIRST_YEAR, fy_label
 from geo.catchments import lsoa_pcn_assignment, pcn_catchments
 from geo.hotspots import getis_ord_gi_star, lsoa_weights
-from geo.levels import check_level, level_years
+from geo.levels import LEVEL_CODE_COLUMN, check_level, level_years
 from geo.measures import MEASURES, check_measure
 from geo.memo import Memo
 from geo.params import DEFAULT_PARAMS, AnalysisParams
@@ -100,3 +100,29 @@ class AreaTables:
             polygons = self.pcn_polygons(year).rename(columns={"pcn_code": "area_code", "pcn_name": "area_name"})
             return web_copy(polygons[~polygons.geometry.is_empty], "pcn")[["area_code", "geometry"]]
         return self.provision.atlas.areas_web[level][["area_code", "geometry"]]
+
+    def serving_pcns(self, level: str, year: int) -> pd.Series:
+        """area_code -> the PCN serving it: the PCN whose catchment (geo/catchments.py) holds most of the area's
+        residents, with how many other PCNs' catchments reach into it ('Brent Central PCN (+3 more)'); a PCN
+        catchment serves itself. Empty before PCNs existed."""
+        check_level(level)
+        if year < PCN_FIRST_YEAR:
+            return pd.Series(dtype=str)
+
+        def compute():
+            names = self.provision.atlas.pcn_names
+            assignment = self.pcn_assignment(year)
+            if level == "pcn":
+                codes = pd.Series(assignment.unique())
+                return pd.Series(codes.map(names).fillna(codes).to_numpy(), index=codes.to_numpy())
+            lsoa = self.provision.lsoa
+            frame = pd.DataFrame({"area_code": lsoa[LEVEL_CODE_COLUMN[level]].to_numpy(),
+                                  "pcn_code": lsoa["area_code"].map(assignment).to_numpy(),
+                                  "residents": self.provision.residents(year)}).dropna(subset=["pcn_code"])
+            totals = frame.groupby(["area_code", "pcn_code"], as_index=False)["residents"].sum()
+            top = totals.sort_values(["area_code", "residents", "pcn_code"], ascending=[True, False, True])
+            top = top.drop_duplicates("area_code").set_index("area_code")["pcn_code"]
+            others = totals.groupby("area_code").size().reindex(top.index) - 1
+            more = others.map(lambda count: f" (+{count} more)" if count else "")
+            return top.map(names).fillna(top) + more
+        return self._cached(("serving_pcns", level, year), compute)

@@ -47,10 +47,14 @@ DEFINITION_MODULES = (geo.measures, geo.params, geo.rules, geo.access, geo.need,
                       geo.catchments, geo.profiles)
 
 
-def _table(header: list[str], rows: list[list], class_name: str = "") -> dbc.Table:
-    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
-                      html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])],
-                     bordered=False, striped=True, hover=True, size="sm", class_name=class_name)
+def _table(header: list[str], rows: list[list], class_name: str = "") -> html.Div:
+    """A table that scrolls sideways inside its own box on a narrow screen (the page itself never does); the box
+    takes focus so the keyboard can scroll it too."""
+    table = dbc.Table([html.Thead(html.Tr([html.Th(h, scope="col") for h in header])),
+                       html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows])],
+                      bordered=False, striped=True, hover=True, size="sm", class_name=class_name)
+    return html.Div(table, className="table-responsive", tabIndex="0", role="region",
+                    **{"aria-label": "Table of " + ", ".join(header)})
 
 
 def _quality(report: dict) -> list:

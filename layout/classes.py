@@ -19,8 +19,12 @@ from dataclasses import dataclass
 import mapclassify
 import numpy as np
 
-YL_OR_RD = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")  # ColorBrewer YlOrRd-5, best -> poorest
-NO_DATA_COLOUR = "#d9d9d9"
+# ColorBrewer YlOrRd-9's odd classes, best -> poorest: YlOrRd-5's darkest steps are too close for deuteranopes
+# (CIEDE2000 9 between its 2nd and 3rd classes); these stay >= 11 apart under protanopia, deuteranopia and
+# tritanopia (tests/test_layout_colours.py simulates them), and the mid grey for 'no data' >= 20 from each.
+YL_OR_RD = ("#ffffcc", "#fed976", "#fd8d3c", "#e31a1c", "#800026")
+NO_DATA_COLOUR = "#969696"
+SWATCH_BORDER = "#4d4d4d"  # legend swatch edges: 8.4:1 on white, so a pale class still reads as a box (WCAG 1.4.11)
 JENKS_SUMMARY = 512
 CONTINUOUS_RANGE = (2, 98)  # percentiles: one outlier must not wash out the whole map
 CONTINUOUS_SHADES = 64      # a 'continuous' scale is drawn in this many shades: finer than the eye separates

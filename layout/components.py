@@ -17,6 +17,7 @@ from layout.view import LAYERS, SCHEMES, View, ViewOptions
 
 VIEW_CONTROLS = ("measure", "level", "year", "weights", "d0", "k", "n", "cut")
 MAP_CONTROLS = ("scheme", "layers")
+SHOW_AS = {"map": "Map", "table": "Table"}  # every map has a Table view of the same areas
 CUTS = {0.1: "poorest 10%", 0.2: "poorest 20% (quintile)", 0.25: "poorest 25%", 0.33: "poorest third"}
 WEIGHT_LABELS = {"age": "Age (Carr-Hill)", "age_imd": "Age + deprivation", "none": "Unweighted"}
 
@@ -45,11 +46,19 @@ def year_slider_props(years, year: int) -> tuple:
     return min(years), max(years), year_marks(years), year
 
 
-def _labelled(label: str, control, help_text: str | None = None) -> html.Div:
-    children = [dbc.Label(label, class_name="small fw-semibold mb-1"), control]
+def _labelled(label: str, control, help_text: str | None = None, group: bool = False) -> html.Div:
+    """A control under its visible label, tied to it for screen readers: `<label for>` for one control
+    (assets/keyboard.js passes it on to Dash's dropdown buttons and slider thumbs), a named group for a set
+    of radio buttons or checkboxes."""
+    label_id = f"{control.id}-label"
+    if not group:
+        children = [dbc.Label(label, html_for=control.id, id=label_id, class_name="small fw-semibold mb-1"), control]
+    else:
+        children = [html.Div(label, id=label_id, className="form-label small fw-semibold mb-1"), control]
     if help_text:
-        children.append(html.Div(help_text, className="form-text mt-0"))
-    return html.Div(children, className="mb-3")
+        children.append(html.Div(help_text, id=f"{control.id}-help", className="form-text mt-0"))
+    group_props = {"role": "group", "aria-labelledby": label_id} if group else {}
+    return html.Div(children, className="mb-3", **group_props)
 
 
 def view_controls(prefix: str, view: View, options: ViewOptions, with_map_controls: bool = False) -> html.Div:
@@ -74,32 +83,37 @@ def view_controls(prefix: str, view: View, options: ViewOptions, with_map_contro
             marks=year_marks(years), included=False)),
         _labelled("Need weighting", dbc.RadioItems(
             id=control_id(prefix, "weights"), value=params.weights, class_name="small",
-            options=[{"label": WEIGHT_LABELS.get(key, key), "value": key} for key in options.weightings])),
+            options=[{"label": WEIGHT_LABELS.get(key, key), "value": key} for key in options.weightings]),
+            group=True),
         _labelled("Catchment d0 (metres, straight line)", dcc.Slider(
             id=control_id(prefix, "d0"), min=lo, max=hi, step=D0_STEP, value=params.d0, included=False,
             marks={v: {"label": f"{v / 1000:g} km"} for v in (DEFAULT_PARAMS.d0, 5000, hi)},
             tooltip={"placement": "top", "always_visible": False}),
             "Used by E2SFCA access and to place patients of practices without flows."),
-        dbc.Label("Persistent poor provision", class_name="small fw-semibold mb-1"),
-        dbc.Row([
-            dbc.Col([html.Div("poor in k years", className="form-text mt-0"),
-                     dbc.Input(id=control_id(prefix, "k"), type="number", min=1, max=len(years), step=1,
-                               value=params.k, debounce=True, size="sm")]),
-            dbc.Col([html.Div("of the last n", className="form-text mt-0"),
-                     dbc.Input(id=control_id(prefix, "n"), type="number", min=1, max=len(years), step=1,
-                               value=params.n, debounce=True, size="sm")]),
-        ], class_name="g-2 mb-2"),
-        html.Div(dcc.Dropdown(id=control_id(prefix, "cut"), value=cut, clearable=False, searchable=False,
-                              options=cut_options), className="mb-3 small"),
+        html.Div([
+            html.Div("Persistent poor provision", id=control_id(prefix, "persistence-label"),
+                     className="form-label small fw-semibold mb-1"),
+            dbc.Row([
+                dbc.Col([dbc.Label("poor in k years", html_for=control_id(prefix, "k"), class_name="form-text mt-0"),
+                         dbc.Input(id=control_id(prefix, "k"), type="number", min=1, max=len(years), step=1,
+                                   value=params.k, debounce=True, size="sm")]),
+                dbc.Col([dbc.Label("of the last n", html_for=control_id(prefix, "n"), class_name="form-text mt-0"),
+                         dbc.Input(id=control_id(prefix, "n"), type="number", min=1, max=len(years), step=1,
+                                   value=params.n, debounce=True, size="sm")]),
+            ], class_name="g-2 mb-1"),
+            dbc.Label("poor means", html_for=control_id(prefix, "cut"), class_name="form-text mt-0 mb-0"),
+            html.Div(dcc.Dropdown(id=control_id(prefix, "cut"), value=cut, clearable=False, searchable=False,
+                                  options=cut_options), className="mb-3 small"),
+        ], role="group", **{"aria-labelledby": control_id(prefix, "persistence-label")}),
     ]
     if with_map_controls:
         controls += [
             _labelled("Colours", dbc.RadioItems(
                 id=control_id(prefix, "scheme"), value=view.scheme, class_name="small",
-                options=[{"label": label, "value": key} for key, label in SCHEMES.items()])),
+                options=[{"label": label, "value": key} for key, label in SCHEMES.items()]), group=True),
             _labelled("Show on map", dbc.Checklist(
                 id=control_id(prefix, "layers"), value=list(view.layers), class_name="small",
-                options=[{"label": label, "value": key} for key, label in LAYERS.items()])),
+                options=[{"label": label, "value": key} for key, label in LAYERS.items()]), group=True),
         ]
     return html.Div(controls, className="view-controls")
 
@@ -150,3 +164,14 @@ def persistence_note(view: View, persistence, areas_label: str) -> str:
     note += ")" if years >= n else f", only {years} so far: areas with fewer than {k} are 'insufficient data')"
     counts = persistence["persistence_class"].value_counts()
     return note + f": {int(counts.get('persistent', 0)):,} persistent."
+
+
+def view_switch(element_id: str, value: str = "map") -> html.Div:
+    """'Show as: Map | Table', a pair of radio buttons styled as a button group (arrow keys move between them)."""
+    return html.Div([
+        html.Span("Show as", id=f"{element_id}-label", className="small fw-semibold me-2"),
+        dbc.RadioItems(id=element_id, value=value, inline=True, class_name="btn-group btn-group-sm",
+                       input_class_name="btn-check", label_class_name="btn btn-outline-primary",
+                       label_checked_class_name="active",
+                       options=[{"label": label, "value": key} for key, label in SHOW_AS.items()]),
+    ], role="radiogroup", className="view-switch no-print", **{"aria-labelledby": f"{element_id}-label"})

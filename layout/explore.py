@@ -8,8 +8,9 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layout.components import download_button, footnote, notices, view_controls
+from layout.components import download_button, footnote, notices, view_controls, view_switch
 from layout.explore_panel import empty_panel
+from layout.explore_table import map_title, table_grid
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
 from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query
@@ -17,7 +18,8 @@ from layout.view import View, parse_view, view_query
 
 def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
-        html.Div([dbc.Label("Find a practice, postcode or area", class_name="small fw-semibold mb-1"),
+        html.Div([dbc.Label("Find a practice, postcode or area", html_for="explore-search",
+                            class_name="small fw-semibold mb-1"),
                   dcc.Dropdown(id="explore-search", placeholder="e.g. SW1A 1AA, Camden, F83004",
                                options=[], searchable=True, clearable=True, className="search-box")],
                  className="mb-3"),
@@ -39,15 +41,19 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                           style={"height": height, "minHeight": "240px" if view.embed else "460px"})
     legend = html.Div(id="explore-legend", className="map-legend", style={"left": f"calc({MAP_WIDTH:.0%} + 8px)"},
                       **{"aria-label": "Map legend"})
-    map_column = [notices(view), dcc.Loading(html.Div([map_graph, legend], className="map-frame"), type="circle",
-                                             delay_show=400, overlay_style={"visibility": "visible", "opacity": 0.6}),
+    map_frame = dcc.Loading(html.Div([map_graph, legend], className="map-frame"), type="circle", delay_show=400,
+                            overlay_style={"visibility": "visible", "opacity": 0.6})
+    map_column = [notices(view), view_switch("explore-show-as") if not view.embed else None,
+                  html.Section([map_frame, table_grid()], id="explore-map-region", className="map-region",
+                               **{"aria-label": map_title(view)}),
+                  html.P(id="explore-map-summary", className="visually-hidden", **{"aria-live": "polite"}),
                   footnote("explore-footnote"), html.Ul(id="explore-notes", className="map-notes small text-muted")]
     stores = [dcc.Store(id="explore-base", data=view_query(view)),
               dcc.Store(id="explore-selection", data={"area": view.area, "practice": view.practice}),
               dcc.Store(id="explore-map-meta"), dcc.Store(id="explore-paint"), dcc.Download(id="explore-download")]
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
-                           html.Button(id="explore-clear")], hidden=True)
+                           html.Button(id="explore-clear"), view_switch("explore-show-as")], hidden=True)
         return html.Div(stores + [hidden] + map_column, className="embed-view")
     return html.Div(stores + [dbc.Row([
         dbc.Col(_controls_card(services, view), xs=12, lg=3, xxl=2, class_name="controls-column"),

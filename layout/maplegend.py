@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dash import html
 
-from layout.classes import NO_DATA_COLOUR, Classing
+from layout.classes import NO_DATA_COLOUR, SWATCH_BORDER, Classing
 from layout.mapfig import OUTLINES
 
 
@@ -25,7 +25,7 @@ def _line(slot: str) -> html.Span:
 
 
 def _swatch(colour: str) -> html.Span:
-    return html.Span(className="legend-swatch", style={"background": colour})
+    return html.Span(className="legend-swatch", style={"background": colour, "border": f"1px solid {SWATCH_BORDER}"})
 
 
 def _colour_key(classing: Classing) -> html.Div | html.Ul:
@@ -38,7 +38,8 @@ def _colour_key(classing: Classing) -> html.Div | html.Ul:
         rows = [_row(_swatch(colours[int(value)]), text) for value, text in reversed(ticks)]
         return html.Ul(rows + no_data, className="legend-classes")
     last = len(colours) - 1
-    ramp = html.Div(className="legend-ramp", style={"background": f"linear-gradient(to top, {', '.join(colours)})"})
+    ramp = html.Div(className="legend-ramp", style={"background": f"linear-gradient(to top, {', '.join(colours)})",
+                                                    "border": f"1px solid {SWATCH_BORDER}"})
     labels = [html.Span(text, className="legend-tick", style={"bottom": f"{100 * value / last:.1f}%"})
               for value, text in ticks]
     return html.Div([html.Div([ramp, html.Div(labels, className="legend-ticks")], className="legend-continuous"),

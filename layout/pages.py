@@ -20,16 +20,17 @@ class Page:
     label: str
     layout_module: str
     in_navbar: bool = True
+    map_id: str | None = None  # the element the "Skip to map" link goes to (pages with a map)
 
     def render(self, services, /, **url_params):
         return importlib.import_module(self.layout_module).page(services, **url_params)
 
 
 PAGES: tuple[Page, ...] = (
-    Page("/", "Explore", "layout.explore"),
+    Page("/", "Explore", "layout.explore", map_id="explore-map-region"),
     Page("/trends", "Trends & rankings", "layout.trends"),
     Page("/practice", "Practice", "layout.practice"),
-    Page("/bids", "Bids", "layout.bids"),
+    Page("/bids", "Bids", "layout.bids", map_id="bids-map-region"),
     Page("/about", "About the data", "layout.about"),
 )
 

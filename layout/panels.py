@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from data.years import fy_label
 from geo.measures import Measure
+from layout.chart_text import described_graph
 from layout.charts import small_map, trend_figure
 from layout.components import download_button, fmt
 from layout.tables import grid, number_column
@@ -84,8 +85,9 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, prac
                   "."], className="small mb-2", id="panel-rank"),
         _persistence_block(profile["persistence"], cut),
         html.Ul([html.Li(text) for text in people], className="small mt-2 mb-1 ps-3"),
-        dcc.Graph(figure=trend_figure(trend, profile["area_name"], spec.label, spec.unit, spec.decimals, level_label),
-                  config=CHART_CONFIG, className="panel-chart"),
+        described_graph(dcc.Graph(figure=trend_figure(trend, profile["area_name"], spec.label, spec.unit,
+                                                      spec.decimals, level_label),
+                                  config=CHART_CONFIG, className="panel-chart")),
         html.H6("Practices serving its residents", className="mt-2 mb-1"),
         html.Div(f"Estimated registered residents = practice list × share of the practice's London patients "
                  f"living here ({fy_label(year)}; patient flows July 2022, carried to other years). "
@@ -95,10 +97,11 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, prac
         download_button("explore-serving-csv", "Practices CSV"),
         dcc.Download(id="explore-serving-download"),
         html.H6("Where it is", className="mt-2 mb-1"),
-        dcc.Graph(figure=small_map(layer_url, [profile["area_code"]], [1], [profile["area_name"]], camera,
-                                   top.assign(label=top["practice_name"].fillna(top["practice_code"]).str.title()),
-                                   colorscale=[[0, "#fdae61"], [1, "#fdae61"]], height=220),
-                  config=CHART_CONFIG, className="panel-map"),
+        described_graph(dcc.Graph(figure=small_map(
+            layer_url, [profile["area_code"]], [1], [profile["area_name"]], camera,
+            top.assign(label=top["practice_name"].fillna(top["practice_code"]).str.title()),
+            colorscale=[[0, "#fdae61"], [1, "#fdae61"]], height=220), config=CHART_CONFIG, className="panel-map"),
+            f"Map locating {profile['area_name']} and the {len(top)} practices serving most of its residents."),
         html.Div("Pink dots: the 10 practices serving most of its residents.", className="form-text"),
     ], className="p-1")
 

@@ -10,6 +10,7 @@ from data.postcodes import display_postcode
 from data.years import FLOWS_SNAPSHOT, PCN_FIRST_YEAR, fy_label
 from geo.profiles import patient_flows, pcn_members, practice_profile
 from geo.search import to_lonlat
+from layout.chart_text import described_graph
 from layout.charts import practice_history_figure, practice_ratio_figure, small_map
 from layout.components import fmt, notices
 from layout.panels import CHART_CONFIG, practice_link
@@ -87,7 +88,11 @@ def _flows(services: AtlasServices, profile: dict) -> html.Div:
         html.P(f"{fmt(summary['patients'])} registered patients in {summary['lsoas']:,} London LSOAs; "
                f"{fmt(100 * summary['outside_london_share'], 1, '%')} live outside London. Pink dot: the practice.",
                className="small text-muted mb-1"),
-        dcc.Graph(figure=figure, config=CHART_CONFIG, id="practice-flows-map")])
+        described_graph(dcc.Graph(figure=figure, config=CHART_CONFIG, id="practice-flows-map"),
+                        f"Map of the {summary['lsoas']:,} London LSOAs where its registered patients live, shaded by "
+                        "how many; most in " + ", ".join(
+                            f"{names.get(code, code)} ({patients:,})" for code, patients in flows.nlargest(
+                                3, "patients")[["lsoa11_code", "patients"]].itertuples(index=False)) + ".")])
 
 
 def practice_content(services: AtlasServices, view: View) -> html.Div:
@@ -98,8 +103,10 @@ def practice_content(services: AtlasServices, view: View) -> html.Div:
     query = view_query(view, practice=None, area=None)
     return html.Div([
         _facts(profile, history, view.year),
-        dbc.Row([dbc.Col(dcc.Graph(figure=practice_history_figure(history), config=CHART_CONFIG), lg=6),
-                 dbc.Col(dcc.Graph(figure=practice_ratio_figure(history), config=CHART_CONFIG), lg=6)]),
+        dbc.Row([dbc.Col(described_graph(dcc.Graph(figure=practice_history_figure(history), config=CHART_CONFIG)),
+                         lg=6),
+                 dbc.Col(described_graph(dcc.Graph(figure=practice_ratio_figure(history), config=CHART_CONFIG)),
+                         lg=6)]),
         html.Div("GP FTE: fully qualified GPs (excluding registrars and locums), mean of the FY's workforce returns. "
                  "London: all practices reporting both list and GP FTE that year.", className="basis-footnote"),
         dbc.Row([dbc.Col(_members(services, profile, history, view.year, query), lg=6),
@@ -111,8 +118,9 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     return html.Div([
         dcc.Store(id="practice-base", data=view_query(view)), notices(view),
-        dbc.Row(dbc.Col(dcc.Dropdown(id="practice-choice", options=practice_options(services), value=view.practice,
-                                     placeholder="Choose a GP practice: name, code or postcode", clearable=False),
+        dbc.Row(dbc.Col([dbc.Label("GP practice", html_for="practice-choice", class_name="small fw-semibold mb-1"),
+                         dcc.Dropdown(id="practice-choice", options=practice_options(services), value=view.practice,
+                                      placeholder="Choose a GP practice: name, code or postcode", clearable=False)],
                         lg=6), class_name="mb-3 no-print"),
         dcc.Loading(html.Div(practice_content(services, view), id="practice-content"), delay_show=300),
     ])

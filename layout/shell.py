@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
@@ -14,6 +15,7 @@ from layout.pages import PAGES, page_for
 from layout.services import AtlasServices
 
 APP_TITLE = "London GP Provision Atlas"
+LANGUAGE = "en-GB"
 log = logging.getLogger(__name__)
 
 
@@ -32,9 +34,24 @@ def navbar() -> dbc.Navbar:
     ], fluid=True), id="navbar", color="dark", dark=True, class_name="py-1 mb-2 no-print")
 
 
+def with_language(index_string: str) -> str:
+    """Dash's page template with the page's language declared, so screen readers pronounce it as British
+    English (WCAG 3.1.1)."""
+    return re.sub(r"<html(?![^>]*\blang=)", f'<html lang="{LANGUAGE}"', index_string, count=1)
+
+
+def skip_link(pathname: str | None) -> tuple[str, str]:
+    """Text and target of the page's skip link: straight to the map on pages with one, else to the content."""
+    page = page_for("/" + (dash.strip_relative_path(pathname or "/") or ""))
+    if page is not None and page.map_id:
+        return "Skip to map", f"#{page.map_id}"
+    return "Skip to main content", "#page"
+
+
 def shell() -> html.Div:
     return html.Div([
         dcc.Location(id="url", refresh=False),
+        html.A("Skip to main content", href="#page", id="skip-link", className="skip-link"),
         navbar(),
         html.Main(id="page", className="container-fluid pb-2"),
         html.Footer([SHORT_ATTRIBUTION, " ", dcc.Link("About the data", href=dash.get_relative_path("/about"))],

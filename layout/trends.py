@@ -10,6 +10,7 @@ from data.years import fy_label
 from geo.levels import LEVELS
 from geo.measures import MEASURES
 from geo.tables import AreaTables
+from layout.chart_text import described_graph
 from layout.charts import distribution_figure
 from layout.components import download_button, footnote, notices, persistence_note, view_controls
 from layout.services import AtlasServices
@@ -78,8 +79,9 @@ def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> st
 
 def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
-    chart = dcc.Graph(id="trends-chart", config=CHART_CONFIG, className="embed-chart" if view.embed else "",
-                      style={"height": "calc(100vh - 44px)" if view.embed else "380px"})
+    chart = described_graph(dcc.Graph(id="trends-chart", config=CHART_CONFIG,
+                                      className="embed-chart" if view.embed else "",
+                                      style={"height": "calc(100vh - 44px)" if view.embed else "380px"}), "")
     stores = [dcc.Store(id="trends-base", data=view_query(view)),
               dcc.Download(id="trends-download")]
     if view.embed:

@@ -25,7 +25,7 @@ def sent(value) -> str:
 
 def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometry(svc):
     from callbacks.explore import update_map
-    figure, meta, footnote, notes, paint, legend = update_map(svc, CONTROLS, "", None, None)
+    figure, meta, footnote, notes, paint, legend, summary = update_map(svc, CONTROLS, "", None, None)
     assert isinstance(figure, dict) and figure["data"][0]["locations"] == []  # the areas are painted, see mapfig
     assert paint["layer"].startswith("/geometry/lsoa11.geojson?v=") and meta["layer"] == paint["layer"]
     assert len(paint["colour"]) == len(paint["values"]) == len(paint["names"]) == 4835
@@ -34,9 +34,10 @@ def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometr
     assert footnote.startswith("E2SFCA access · LSOA (2011) · FY2024/25") and re.search(r"\d+ persistent", str(notes))
     assert paint["image"]["options"]["filename"] == "gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600"
     assert "E2SFCA access" in sent(legend) and "Persistent poor provision" in sent(legend)
+    assert summary.startswith("E2SFCA access by LSOA (2011), FY2024/25: 4,835 areas.")
     for change in ({"measure": "patients_per_gp_fte"}, {"year": 2022}, {"weights": "age_imd"},
                    {"scheme": "natural_breaks"}, {"layers": ["practices", "hotspots", "pcn"]}):
-        patch, meta, footnote, _, paint, _ = update_map(svc, {**CONTROLS, **change}, "", meta, None)
+        patch, meta, footnote, _, paint, _, _ = update_map(svc, {**CONTROLS, **change}, "", meta, None)
         wire = sent(patch) + sent(paint)
         assert isinstance(patch, dash.Patch) and isinstance(paint, dash.Patch)
         assert '"coordinates"' not in wire and "names" not in sent(paint)
@@ -49,7 +50,7 @@ def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometr
 def test_a_new_level_or_pcn_year_redraws_the_figure(svc):
     from callbacks.explore import update_map
     _, meta, *_ = update_map(svc, CONTROLS, "", None, None)
-    figure, borough_meta, _, _, paint, _ = update_map(svc, {**CONTROLS, "level": "borough"}, "", meta, None)
+    figure, borough_meta, _, _, paint, _, _ = update_map(svc, {**CONTROLS, "level": "borough"}, "", meta, None)
     assert isinstance(figure, dict) and len(paint["names"]) == 33 and borough_meta != meta
     assert "borough" in figure["data"][0]["geojson"]
     _, pcn_2025, *_ = update_map(svc, {**CONTROLS, "level": "pcn"}, "", borough_meta, None)
@@ -59,7 +60,7 @@ def test_a_new_level_or_pcn_year_redraws_the_figure(svc):
 
 def test_inconsistent_or_bad_inputs_degrade_to_a_valid_view(svc):
     from callbacks.explore import update_map
-    _, _, footnote, _, paint, _ = update_map(svc, {**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
+    _, _, footnote, _, paint, _, _ = update_map(svc, {**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
                                              "?level=nowhere&area=E01000001", None, {"area": "garbage"})
     assert "PCN catchment" in footnote and "FY2024/25" in footnote  # 2016 has no PCNs: latest year used
     assert paint["outlines"]["6"]["codes"] == []                     # no selected outline for a bad code

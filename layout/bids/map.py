@@ -85,21 +85,28 @@ def access_update(scenario: Scenario, mode: str, codes) -> dict:
             [f"{b:,.2f}", f"{a:,.2f}", f"+{d:,.2f}"] for b, a, d in changes[["before", "after", "delta"]].to_numpy()],
                 "colorbar": _colorbar("Access gained<br><sub>GP FTE per 10,000 need-weighted</sub>", None, None),
                 "hovertemplate": _hover()}
-    baseline = base.access * PER
-    bounds = class_bounds(baseline, "quantiles")
     values = changes[mode].to_numpy()
-    classes = np.searchsorted(bounds, values, side="left").clip(0, len(bounds) - 1)
-    colours = classify(baseline, "quantiles", "low", 2)
-    lower = np.concatenate([[min(baseline.min(), values.min())], bounds[:-1]])
-    ticks = [f"{lo:,.2f} – {hi:,.2f}" for lo, hi in zip(lower, bounds, strict=True)]
-    ticks[0] += " (bottom quintile)"
-    return {"z": classes.tolist(), "colorscale": colours.colorscale, "zmin": -0.5, "zmax": len(bounds) - 0.5,
+    classes, ticks = baseline_classes(scenario, values)
+    colours = classify(base.access * PER, "quantiles", "low", 2)
+    return {"z": classes.tolist(), "colorscale": colours.colorscale, "zmin": -0.5, "zmax": len(ticks) - 0.5,
             "showscale": True,
             "customdata": [[f"{b:,.2f}", f"{a:,.2f}", f"+{d:,.2f}" if d > 0 else "no change"]
                            for b, a, d in changes[["before", "after", "delta"]].to_numpy()],
             "colorbar": _colorbar(f"E2SFCA access {MODES[mode].lower()}<br><sub>classes: baseline quintiles, per "
-                                  "10,000</sub>", list(range(len(bounds))), ticks),
+                                  "10,000</sub>", list(range(len(ticks))), ticks),
             "hovertemplate": _hover()}
+
+
+def baseline_classes(scenario: Scenario, values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Each access value's class among the *baseline* quintiles (per 10,000), and the classes' text (the first
+    marked as the bottom quintile): before and after are classed alike, so a class change means a real change."""
+    baseline = scenario.base.access * PER
+    bounds = class_bounds(baseline, "quantiles")
+    classes = np.searchsorted(bounds, values, side="left").clip(0, len(bounds) - 1)
+    lower = np.concatenate([[min(baseline.min(), values.min())], bounds[:-1]])
+    ticks = [f"{lo:,.2f} – {hi:,.2f}" for lo, hi in zip(lower, bounds, strict=True)]
+    ticks[0] += " (bottom quintile)"
+    return classes, ticks
 
 
 def _colorbar(title: str, tickvals, ticktext) -> dict:

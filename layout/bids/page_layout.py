@@ -12,7 +12,8 @@ from geo.params import D0_RANGE
 from layout.bids.map import MAP_CONFIG, MODES, map_figure
 from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
-from layout.components import WEIGHT_LABELS, notices
+from layout.bids.table import before_after_grid
+from layout.components import WEIGHT_LABELS, notices, view_switch
 from layout.services import AtlasServices
 from layout.tables import grid
 from layout.view import ViewOptions
@@ -25,7 +26,7 @@ def objective_options() -> list[dict]:
 
 
 def _field(label: str, control, help_text: str | None = None) -> html.Div:
-    children = [dbc.Label(label, class_name="small fw-semibold mb-1"), control]
+    children = [dbc.Label(label, html_for=control.id, class_name="small fw-semibold mb-1"), control]
     if help_text:
         children.append(html.Div(help_text, className="form-text mt-0"))
     return html.Div(children, className="mb-2")
@@ -74,10 +75,11 @@ def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
             options=[{"label": WEIGHT_LABELS.get(key, key), "value": key} for key in options.weightings])),
         _field("Catchment d0 (metres, straight line)", dbc.Input(
             id="bids-d0", type="number", min=lo, max=hi, step=100, value=params.d0, debounce=True, size="sm")),
-        dbc.Label("Persistent = bottom quintile in", class_name="small fw-semibold mb-1"),
+        dbc.Label("Persistent = bottom quintile in", html_for="bids-k", class_name="small fw-semibold mb-1"),
         dbc.InputGroup([dbc.Input(id="bids-k", type="number", min=1, max=len(years), step=1, value=params.k,
                                   debounce=True, html_size=2),
                         dbc.InputGroupText("of the last"),
+                        dbc.Label("of the last n years", html_for="bids-n", class_name="visually-hidden"),
                         dbc.Input(id="bids-n", type="number", min=1, max=len(years), step=1, value=params.n,
                                   debounce=True, html_size=2),
                         dbc.InputGroupText("years")], size="sm", class_name="mb-2"),
@@ -105,12 +107,19 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     cards = html.Div(id="bids-cards-row", children=dbc.Row(id="bids-cards", class_name="g-2 mb-2"))
     map_height = "calc(100vh - 90px)" if state.view.embed else MAP_HEIGHT
     map_card = dbc.Card(dbc.CardBody([
-            html.Div([dbc.RadioItems(id="bids-mode", value="after", inline=True, class_name="small",
-                                     options=[{"label": label, "value": key} for key, label in MODES.items()]),
+            html.Div([view_switch("bids-show-as"),
+                      html.Div(dbc.RadioItems(id="bids-mode", value="after", inline=True, class_name="small mb-0",
+                                              options=[{"label": label, "value": key}
+                                                       for key, label in MODES.items()]),
+                               role="radiogroup", className="ms-3", **{"aria-label": "Map colours show access"}),
                       html.Span(id="bids-mode-help", className="small text-muted ms-2")],
-                     className="d-flex align-items-center mb-1 no-print"),
-            dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG, style={"height": map_height},
-                      figure=map_figure(urls["lsoa"], urls["borough"], codes, names)),
+                     className="d-flex flex-wrap align-items-center mb-1 no-print"),
+            html.Section([dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG,
+                                    style={"height": map_height},
+                                    figure=map_figure(urls["lsoa"], urls["borough"], codes, names)),
+                          before_after_grid()], id="bids-map-region", className="map-region",
+                         **{"aria-label": f"Map of E2SFCA access by LSOA before and after the bids, "
+                                          f"{fy_label(state.view.year)}; the Table view lists every LSOA"}),
             html.Div(id="bids-footnote", className="basis-footnote"),
             html.Ul(id="bids-notes", className="map-notes small text-warning"),
         ]), class_name="shadow-sm mb-2")
