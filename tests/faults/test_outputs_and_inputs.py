@@ -180,7 +180,7 @@ def test_a_control_value_no_analysis_takes_is_a_notice_beside_the_map(services, 
     from callbacks.trends import update as update_trends
     controls = {"measure": "e2sfca", "level": "borough", "year": 2024, "weights": "age", "d0": 1600, "k": 4,
                 "n": 5, "cut": 0.2, "scheme": "quantiles", "layers": ["persistent"], **typed}
-    _, _, _, notes, _, _ = update_map(services, controls, "", None, None)
+    notes = update_map(services, controls, "", None, None)[3]
     assert any(notice in str(note.children) for note in notes)
     update_trends(services, {key: controls[key] for key in ("measure", "level", "year", "weights", "d0", "k", "n",
                                                             "cut")}, "")
