@@ -1,7 +1,10 @@
-"""Build the tidy model from the raw bundle: `python -m data.build [--force]`.
+"""Build the tidy model from the raw bundle: `python -m data.build [--force] [--accept FILE:RULE ...]`.
 
-Reads every input, validates and joins it, writes the cache atomically and
-prints the data-quality report. The tidy model (docs/ARCHITECTURE.md, "The tidy model"):
+Reads every input, validates and joins it, runs the plausibility checks, writes
+the cache atomically and prints the data-quality report. Which files are read
+comes from the source manifest (data/sources.py); the years covered run from the
+first payments year to the last workforce year found. The tidy model
+(docs/ARCHITECTURE.md, "The tidy model"):
 
 practices      GeoDataFrame, EPSG:27700, one row per London practice code
                (latest register record and latest location; is_gp = setting 4)
@@ -12,15 +15,17 @@ areas          one GeoDataFrame per level, EPSG:27700, valid polygons
 areas_web      the same, simplified, EPSG:4326, 5-decimal coordinates
 lsoa_years     LSOA x year: resident population in workload age bands and the
                mid-year estimate standing in for that year
-flows          practice x LSOA registered patients (July 2022 = year 2023)
+flows          practice x LSOA registered patients of the latest extract (its FY label in `year`)
 postcodes      every London postcode in Code-Point Open (current and older
                releases): postcode, easting, northing, release, live
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -28,8 +33,9 @@ import numpy as np
 import pandas as pd
 
 from data import cache
+from data.checks import BuildFacts, run_checks, settle
 from data.config import BNG, cache_dir, data_dir
-from data.errors import DataFileError
+from data.errors import DataFileError, PlausibilityError
 from data.geography import (
     COARSE_LEVELS,
     LEVELS,
@@ -61,111 +67,112 @@ from data.readers import (
     read_registered_totals,
     read_workforce,
 )
-from data.years import FLOWS_YEAR, PCN_FIRST_YEAR, POPULATION_MID_YEARS, payments_year, population_year_for
+from data.sources import GP_FTE, LIST_SIZE, POPULATION, Inventory
+from data.summaries import report_flows, report_practices
+from data.years import PCN_FIRST_YEAR, extract_year, fy_label, payments_year, population_year_for
 
-YEARS = list(range(2015, 2026))  # FY2014/15 (first payments file) .. FY2024/25 (last workforce year)
-EPRACCUR_SNAPSHOT_DATES = {  # inferred publication dates (PROVENANCE.md, practices section 1)
-    "2019-12": pd.Timestamp("2019-12-20"), "2023-02": pd.Timestamp("2023-02-28"),
-    "2024-08": pd.Timestamp("2024-08-24"), "2025-11": pd.Timestamp("2025-11-13"),
-}
-FLOWS_FILE = "registrations/gp-reg-pat-prac-lsoa-all_london_2022-07.csv.gz"
+log = logging.getLogger(__name__)
+SNAPSHOT_DAY = 15  # epraccur carries no date: a snapshot counts as taken mid-month of the month in its name
 
 
-def _glob(root: Path, pattern: str, what: str) -> list[Path]:
-    found = sorted(root.glob(pattern))
-    if not found:
-        raise DataFileError(root / pattern, f"no file matches; expected {what}")
-    return found
+def build_model(root: Path, previous: QualityReport | None = None,
+                accept: Iterable[tuple[str, str]] = ()) -> AtlasData:
+    """The tidy model from the bundle at `root`, checked for plausibility.
 
-
-def _snapshot(path: Path) -> str:
-    """'epraccur_london_2025-11.csv' -> '2025-11'."""
-    return path.name.split("_")[-1].split(".")[0]
-
-
-def _snapshot_date(path: Path) -> pd.Timestamp:
-    """When an epraccur file was taken: the inferred date if known, else mid-month of its name."""
-    snapshot = _snapshot(path)
-    if snapshot in EPRACCUR_SNAPSHOT_DATES:
-        return EPRACCUR_SNAPSHOT_DATES[snapshot]
-    month = pd.to_datetime(snapshot, format="%Y-%m", errors="coerce")
-    if pd.isna(month):
-        raise DataFileError(path, "file name does not end in a YYYY-MM snapshot; expected epraccur_london_YYYY-MM.csv")
-    return month + pd.Timedelta(days=14)
-
-
-def _payments_year(path: Path) -> int:
-    """Year label of a payments file from its name ('..._2019-20.csv' -> 2020)."""
+    `previous` is the last build's report (its coverage and row counts are compared with this
+    build's); `accept` holds (file, rule) pairs overriding failed checks. Raises DataFileError
+    naming the file relative to `root`, or PlausibilityError for a failed check.
+    """
+    report, files, facts = QualityReport(), Inventory(root), BuildFacts()
     try:
-        return payments_year(path.stem.split("_")[-1])
-    except ValueError as exc:
-        raise DataFileError(path, "file name does not end in a financial year; expected "
-                                  "nhs_payments_to_general_practice_london_YYYY-YY.csv (e.g. _2019-20)") from exc
+        model = _assemble(files, report, facts)
+    except DataFileError as exc:
+        exc.within(root)
+        raise
+    report.sources = files.records()
+    report.coverage, report.release_rows = facts.coverage, facts.release_rows
+    checks, findings = run_checks(facts, previous, report.sources)
+    asked = {tuple(pair) for pair in accept}
+    fingerprints = {record["file"]: record["sha256"] for record in report.sources}
+    remembered = {(a["file"], a["rule"], a["detail"]) for a in (previous.accepted if previous else [])
+                  if fingerprints.get(a["file"]) == a["sha256"]}
+    for finding in findings:  # accepted before, same bytes, same finding: accepted again
+        finding.accepted = (finding.file, finding.rule, finding.detail) in remembered
+    failures = settle(checks, findings, asked)
+    report.checks = checks
+    report.accepted = [{"file": f.file, "rule": f.rule, "detail": f.detail, "sha256": fingerprints.get(f.file),
+                        "how": "accepted in an earlier build" if (f.file, f.rule, f.detail) in remembered
+                        else "--accept"}
+                       for f in findings if f.accepted]
+    unmatched = asked - {(f.file, f.rule) for f in findings} - {(f.file.rsplit("/", 1)[-1], f.rule)
+                                                                    for f in findings}
+    for file, rule in sorted(unmatched):
+        report.note(f"--accept {file}:{rule} matched no finding of this build.")
+    if failures:
+        first = failures[0]
+        more = sorted({f"{f.rule} ({f.file.rsplit('/', 1)[-1]})" for f in failures
+                       if (f.file, f.rule) != (first.file, first.rule)})
+        others = f"; also failing: {', '.join(more)}" if more else ""
+        raise PlausibilityError(root / first.file, first.rule,
+                                f"plausibility check {first.rule} failed: {first.detail}; to accept it, rerun "
+                                f"with --accept {first.file}:{first.rule}{others}").within(root)
+    return model
 
 
-def build_model(root: Path) -> AtlasData:
-    report = QualityReport()
-    practices_dir = root / "practices"
-
-    # ---- areas
-    layers = read_area_layers(root, report)
-    lsoa = attach_lsoa_memberships(layers, root, report)
-    lsoa = attach_lsoa_attributes(lsoa, root, report)
-    layers["lsoa11"] = lsoa
-    for level in COARSE_LEVELS:
-        layers[level]["n_lsoa"] = (layers[level]["area_code"].map(lsoa.groupby(f"{level}_code").size())
-                                   .fillna(0).astype(int))
-    report.total("London LSOAs (2011)", len(lsoa))
-
-    # ---- population
-    population = pd.concat([
-        read_population_syoa(root / "geography" / "population" / f"lsoa11_population_syoa_mid{mid}_london.csv", mid,
-                             report)
-        for mid in POPULATION_MID_YEARS], ignore_index=True)
-    for mid in POPULATION_MID_YEARS:
-        codes = set(population.loc[population["mid_year"] == mid, "lsoa11_code"])
-        missing = lsoa.loc[~lsoa["area_code"].isin(codes), "area_code"]
-        report.join(f"LSOA -> population mid-{mid}", len(lsoa), len(lsoa) - len(missing),
-                    [{"lsoa11_code": c, "reason": "no population row"} for c in missing])
-        report.total(f"London resident population mid-{mid}",
-                     int(population.loc[population["mid_year"] == mid, "population"].sum()))
-    lsoa_years = pd.concat([
-        population[population["mid_year"] == population_year_for(year)].assign(year=year) for year in YEARS],
-        ignore_index=True).rename(columns={"mid_year": "population_mid_year"})
-    lsoa_years = lsoa_years[lsoa_years["lsoa11_code"].isin(lsoa["area_code"])].reset_index(drop=True)
+def _assemble(files: Inventory, report: QualityReport, facts: BuildFacts) -> AtlasData:
+    layers = _areas(files, report)
+    lsoa = layers["lsoa11"]
+    facts.borough_names = dict(zip(layers["borough"]["area_code"], layers["borough"]["area_name"], strict=True))
 
     # ---- practice register and postcodes
-    epraccur_files = _glob(practices_dir, "epraccur_london_*.csv", "ODS epraccur extracts")
-    snapshot_dates = {_snapshot(p): _snapshot_date(p) for p in epraccur_files}
-    epraccur = {_snapshot(p): read_epraccur(p, report) for p in epraccur_files}
+    epraccur, snapshot_dates = {}, {}
+    for release in files.every("epraccur"):
+        epraccur[release.vintage] = read_epraccur(release.path, report)
+        snapshot_dates[release.vintage] = pd.Timestamp(f"{release.vintage}-{SNAPSHOT_DAY}")
+        facts.release("epraccur", release.vintage, len(epraccur[release.vintage]), release.relative)
+        facts.covers("epraccur", release.vintage, release.relative)
     register = latest_register(epraccur)
-    codepoint_current = read_codepoint(practices_dir / "codepoint_open_london_2025-10.csv.gz", report,
-                                       release="2025.4.0")
-    codepoint_older = read_codepoint(practices_dir / "codepoint_open_london_older_releases_not_in_2025.csv.gz", report)
+    codepoint_current, codepoint_older = _codepoint(files, report, facts)
     london_codes = set(register["practice_code"])
 
     # ---- per-year practice data
-    payments = pd.concat([
-        read_payments(p, _payments_year(p), report)
-        for p in _glob(practices_dir, "nhs_payments_to_general_practice_london_*.csv",
-                       "NHS Payments to General Practice files")],
-        ignore_index=True)
-    workforce = combine_workforce([read_workforce(p, report)
-                                   for p in _glob(practices_dir, "heec_workforce_year_london_*.csv",
-                                                  "HEEC workforce series")], report)
-    monthly = pd.concat([read_registered_totals(p, report) for p in _glob(practices_dir, "gp-reg-pat-prac-all_*.csv",
-                                                                        "Patients Registered at a GP Practice totals")],
-                        ignore_index=True)
+    payments_files = {}
+    for release in files.every("payments"):
+        try:
+            payments_files[payments_year(release.vintage)] = release
+        except ValueError as exc:
+            raise DataFileError(release.path, f"{release.vintage} is not a financial year; expected "
+                                              f"{release.source.save_as}, e.g. _2019-20") from exc
+    payments = pd.concat([read_payments(r.path, year, report) for year, r in payments_files.items()],
+                         ignore_index=True)
+    for year, release in payments_files.items():
+        facts.release("payments", fy_label(year), int((payments["year"] == year).sum()), release.relative)
+        facts.covers("payments", year, release.relative)
+    workforce_files = {r.path.name: r for r in files.every("workforce")}
+    workforce_series = [read_workforce(r.path, report) for r in workforce_files.values()]
+    for release, frame in zip(workforce_files.values(), workforce_series, strict=True):
+        for year, rows in frame.groupby("year").size().items():
+            facts.release("workforce", f"{fy_label(year)} in {release.path.name}", rows, release.relative)
+    workforce = combine_workforce(workforce_series, report)
+    extracts = []
+    for release in files.every("registered"):
+        extracts.append(read_registered_totals(release.path, report))
+        facts.release("registered", release.vintage, len(extracts[-1]), release.relative)
+        facts.covers("registered", release.vintage, release.relative)
+    monthly = pd.concat(extracts, ignore_index=True)
     monthly = monthly[monthly["practice_code"].isin(london_codes)]
     registered = registered_by_year(monthly)
+    years = list(range(int(min(payments["year"].min(), workforce["year"].min())),
+                       int(max(payments["year"].max(), workforce["year"].max())) + 1))
 
+    lsoa_years = _population(files, report, facts, lsoa, years)
     for name, frame in (("payments", payments), ("workforce", workforce)):
         unknown = sorted(set(frame["practice_code"]) - london_codes)
         report.join(f"{name} practice codes -> London register (epraccur)", frame["practice_code"].nunique(),
                     frame["practice_code"].nunique() - len(unknown),
                     [{"practice_code": c, "reason": "not in any London epraccur snapshot"} for c in unknown])
 
-    opened = open_in_year(register, YEARS)
+    opened = open_in_year(register, years)
     keys = pd.concat([
         opened.loc[opened["open_in_year"]
                    & opened["practice_code"].isin(register.loc[register["is_gp"], "practice_code"]),
@@ -173,7 +180,7 @@ def build_model(root: Path) -> AtlasData:
         workforce[["practice_code", "year"]], payments[["practice_code", "year"]],
         registered[["practice_code", "year"]],
     ]).drop_duplicates()
-    keys = keys[keys["practice_code"].isin(london_codes) & keys["year"].isin(YEARS)].astype({"year": int})
+    keys = keys[keys["practice_code"].isin(london_codes) & keys["year"].isin(years)].astype({"year": int})
     practice_years = keys.merge(opened, on=["practice_code", "year"], how="left")
 
     # ---- locate every postcode once, then each practice-year
@@ -206,13 +213,14 @@ def build_model(root: Path) -> AtlasData:
                       .merge(workforce, on=["practice_code", "year"], how="left")
                       .merge(payments.drop(columns="payments_postcode"), on=["practice_code", "year"], how="left")
                       .merge(registered, on=["practice_code", "year"], how="left"))
-    epcn = [read_epcn(p, _snapshot(p), report) for p in sorted(
-        list(practices_dir.glob("ePCN_*.xlsx")) + list((root / "registrations").glob("ePCN_*.xlsx")))]
-    if not epcn:
-        raise DataFileError(practices_dir / "ePCN_*.xlsx", "no file matches; expected ODS ePCN workbooks")
+    epcn = []
+    for release in files.every("epcn"):
+        epcn.append(read_epcn(release.path, release.vintage, report))
+        facts.release("epcn", release.vintage, len(epcn[-1][0]), release.relative)
+        facts.covers("epcn", release.vintage, release.relative)
     relationships = pd.concat([partners for partners, _ in epcn], ignore_index=True)
     relationships = relationships[relationships["practice_code"].isin(london_codes)]
-    membership = pcn_membership(relationships, [y for y in YEARS if y >= PCN_FIRST_YEAR])
+    membership = pcn_membership(relationships, [y for y in years if y >= PCN_FIRST_YEAR])
     practice_years = practice_years.merge(membership, on=["practice_code", "year"], how="left")
     # A PCN's name: from the newest snapshot that names it, the details sheet before the
     # partner sheet (whose 2019 name cells are VLOOKUP formulas that may hold no value).
@@ -225,7 +233,8 @@ def build_model(root: Path) -> AtlasData:
         [practice_years["gp_fte"].notna(), practice_years["workforce_source"].notna()],
         ["reported", "return without GP FTE"], "no workforce return")
     practice_years = practice_years.sort_values(["practice_code", "year"]).reset_index(drop=True)
-    _report_practices(report, register, practice_years, workforce_columns)
+    report_practices(report, register, practice_years, workforce_columns)
+    _yearly_series(facts, practice_years, payments, payments_files, workforce_files)
 
     practices = gpd.GeoDataFrame(
         register.drop(columns=["national_grouping"]),
@@ -233,11 +242,13 @@ def build_model(root: Path) -> AtlasData:
     practices.loc[practices["easting"].isna(), "geometry"] = None
 
     # ---- flows
-    flows = read_flows(root / FLOWS_FILE, report)
-    flows["year"] = FLOWS_YEAR
+    release = files.latest("flows")
+    flows = read_flows(release.path, report)
+    facts.release("flows", release.vintage, len(flows), release.relative)
+    flows["year"] = extract_year(release.vintage)
     flows["practice_in_london"] = flows["practice_code"].isin(london_codes)
     flows["lsoa_in_london"] = flows["lsoa11_code"].isin(set(lsoa["area_code"]))
-    _report_flows(report, flows)
+    report_flows(report, flows, f"{pd.Timestamp(f'{release.vintage}-01'):%B %Y}")
 
     areas = {level: layers[level] for level in LEVELS}
     return AtlasData(
@@ -248,102 +259,125 @@ def build_model(root: Path) -> AtlasData:
     )
 
 
-def _report_practices(report: QualityReport, register: pd.DataFrame, practice_years: pd.DataFrame,
-                      workforce_columns: list[str]) -> None:
-    latest_snapshot = register["latest_snapshot"].max()
-    active = register[register["is_gp"] & (register["status_code"] == "A")
-                      & (register["latest_snapshot"] == latest_snapshot)]
-    unlocated = active[active["easting"].isna()]
-    report.join(f"Active GP practices in the latest register ({latest_snapshot}) -> Code-Point location",
-                len(active), len(active) - len(unlocated),
-                [{"practice_code": r.practice_code, "name": r.practice_name, "postcode": r.postcode,
-                  "reason": r.unlocated_reason} for r in unlocated.itertuples()],
-                unlocated["unlocated_reason"].value_counts().to_dict())
-    gp = register[register["is_gp"]]
-    missing = gp[gp["easting"].isna()]
-    report.join("All GP practices ever in the register (latest postcode) -> Code-Point location", len(gp),
-                len(gp) - len(missing),
-                [{"practice_code": r.practice_code, "name": r.practice_name, "postcode": r.postcode,
-                  "status": r.status_code, "reason": r.unlocated_reason} for r in missing.itertuples()],
-                missing["unlocated_reason"].value_counts().to_dict())
-    gp_years = practice_years[practice_years["is_gp"]]
-    in_pcn_era = gp_years[gp_years["open_in_year"] & (gp_years["year"] >= PCN_FIRST_YEAR)]
-    no_pcn = in_pcn_era.loc[in_pcn_era["pcn_code"].isna(), ["practice_code", "year"]]
-    report.join(f"Open GP practice-years ({PCN_FIRST_YEAR}+) -> PCN (ePCN; 31 March, else last spell in the year)",
-                len(in_pcn_era),
-                len(in_pcn_era) - len(no_pcn),
-                no_pcn.assign(reason="no ePCN relationship in force during the year").to_dict("records"),
-                {"no ePCN relationship in force during the year": len(no_pcn)})
-    unplaced = gp_years[gp_years["easting"].isna()]
-    report.join("GP practice-years -> location that year", len(gp_years), len(gp_years) - len(unplaced),
-                [{"practice_code": r.practice_code, "year": r.year, "reason": "no candidate postcode in Code-Point"}
-                 for r in unplaced.itertuples()],
-                {"no candidate postcode in Code-Point": len(unplaced)})
-    moved = gp_years.groupby("practice_code")["postcode"].nunique()
-    report.note(f"{int((moved > 1).sum()):,} GP practices sit at more than one postcode across the years "
-                "(moves or postcode recoding); each year uses that year's postcode.")
-    reported = gp_years[gp_years["fte_status"] == "reported"]
-    not_open = reported[~reported["open_in_year"].fillna(False)]
-    report.note(f"{len(not_open):,} workforce practice-years fall outside the practice's ODS open/close dates; "
-                "they are kept (the return shows GPs were in post) and flagged open_in_year=False.")
-    not_gp = practice_years[~practice_years["is_gp"] & practice_years["gp_fte"].notna()]
-    report.note(f"{not_gp['practice_code'].nunique()} practice codes with workforce returns are not GP practices "
-                f"(prescribing setting != 4) and are excluded from provision measures: "
-                f"{', '.join(sorted(not_gp['practice_code'].unique()))}.")
-    for year, group in gp_years.groupby("year"):
-        status = group["fte_status"].value_counts()
-        report.total(f"{year}: GP practices open or reporting", len(group),
-                     f"({status.get('reported', 0)} with GP FTE, "
-                     f"{status.get('return without GP FTE', 0)} return without FTE, "
-                     f"{status.get('no workforce return', 0)} no return)")
-        if group["gp_fte"].notna().any():
-            aligned = group[group["gp_fte"].notna()]
-            report.total(f"{year}: London GP FTE (fully qualified)", round(float(aligned["gp_fte"].sum()), 1))
-            report.total(f"{year}: London registered patients (workforce list sizes)",
-                         int(round(aligned["list_size"].sum())))
-        if group["payments_registered"].notna().any():
-            report.total(f"{year}: London registered patients (payments file)",
-                         int(round(group["payments_registered"].sum())),
-                         f"weighted {int(round(group['payments_weighted'].sum())):,}")
-        if group["nhsd_registered"].notna().any():
-            report.total(f"{year}: London registered patients (NHSD monthly mean)",
-                         int(round(group["nhsd_registered"].sum())),
-                         f"({int(group['nhsd_extracts'].max())} extracts)")
+def _areas(files: Inventory, report: QualityReport) -> dict[str, gpd.GeoDataFrame]:
+    layers = read_area_layers(files, report)
+    lsoa = attach_lsoa_memberships(layers, files, report)
+    layers["lsoa11"] = attach_lsoa_attributes(lsoa, files, report)
+    for level in COARSE_LEVELS:
+        layers[level]["n_lsoa"] = (layers[level]["area_code"].map(layers["lsoa11"].groupby(f"{level}_code").size())
+                                   .fillna(0).astype(int))
+    report.total("London LSOAs (2011)", len(lsoa))
+    return layers
 
 
-def _report_flows(report: QualityReport, flows: pd.DataFrame) -> None:
-    no_lsoa = flows["lsoa11_code"] == "NO2011"
-    welsh = flows["lsoa11_code"].str.startswith("W01")
-    report.join("Flows: practice x LSOA rows -> London practice and London LSOA", len(flows),
-                int((flows["practice_in_london"] & flows["lsoa_in_london"]).sum()),
-                reasons={"LSOA not assigned (NO2011)": int(no_lsoa.sum()), "Welsh LSOA": int(welsh.sum()),
-                         "LSOA outside London (London practice)": int(
-                             (flows["practice_in_london"] & ~flows["lsoa_in_london"] & ~no_lsoa & ~welsh).sum()),
-                         "practice outside London (London resident)": int(
-                             (~flows["practice_in_london"] & flows["lsoa_in_london"]).sum())})
-    london_practice = flows["practice_in_london"]
-    report.total("Flows (July 2022): patients of London practices", int(flows.loc[london_practice, "patients"].sum()),
-                 f"at {flows.loc[london_practice, 'practice_code'].nunique():,} practices")
-    report.total("Flows (July 2022): patients living in London LSOAs",
-                 int(flows.loc[flows["lsoa_in_london"], "patients"].sum()))
-    report.total("Flows (July 2022): London residents registered with London practices",
-                 int(flows.loc[london_practice & flows["lsoa_in_london"], "patients"].sum()))
+def _population(files: Inventory, report: QualityReport, facts: BuildFacts, lsoa: pd.DataFrame,
+                years: list[int]) -> pd.DataFrame:
+    """LSOA x year population: each year takes the mid-year estimate that stands in for it."""
+    estimates = []
+    for release in files.every("population"):
+        mid = int(release.vintage)
+        estimate = read_population_syoa(release.path, mid, report)
+        codes = set(estimate["lsoa11_code"])
+        missing = lsoa.loc[~lsoa["area_code"].isin(codes), "area_code"]
+        report.join(f"LSOA -> population mid-{mid}", len(lsoa), len(lsoa) - len(missing),
+                    [{"lsoa11_code": c, "reason": "no population row"} for c in missing])
+        total = int(estimate["population"].sum())
+        report.total(f"London resident population mid-{mid}", total)
+        facts.release("population", f"mid-{mid}", len(estimate), release.relative)
+        facts.covers("population", mid, release.relative)
+        facts.totals.setdefault(("population", POPULATION), []).append(
+            (f"mid-{mid}", total, release.relative, len(estimate)))
+        estimates.append(estimate)
+    population = pd.concat(estimates, ignore_index=True)
+    available = tuple(sorted(population["mid_year"].unique()))
+    lsoa_years = pd.concat([
+        population[population["mid_year"] == population_year_for(year, available)].assign(year=year)
+        for year in years], ignore_index=True).rename(columns={"mid_year": "population_mid_year"})
+    return lsoa_years[lsoa_years["lsoa11_code"].isin(lsoa["area_code"])].reset_index(drop=True)
+
+
+def _codepoint(files: Inventory, report: QualityReport, facts: BuildFacts) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The newest Code-Point release, and every older London record (earlier full releases and the
+    retired-postcode files) to place postcodes the newest release no longer holds."""
+    *earlier, current = files.every("codepoint")
+    newest = read_codepoint(current.path, report, release=current.vintage)
+    facts.release("codepoint", current.vintage, len(newest), current.relative)
+    older = [read_codepoint(r.path, report, release=r.vintage) for r in earlier]
+    older += [read_codepoint(r.path, report) for r in files.every("codepoint_older")]
+    return newest, pd.concat(older, ignore_index=True)
+
+
+def _yearly_series(facts: BuildFacts, practice_years: pd.DataFrame, payments: pd.DataFrame, payments_files: dict,
+                   workforce_files: dict) -> None:
+    """London totals and practices per borough and year, each year tied to the file that supplied it."""
+    reported = practice_years[practice_years["is_gp"] & practice_years["gp_fte"].notna()]
+    source = reported.groupby("year")["workforce_source"].agg(lambda names: names.mode().iat[0])
+    workforce_file = source.map(lambda name: workforce_files[name].relative)
+    payments_file = {year: release.relative for year, release in payments_files.items()}
+    for year, file in workforce_file.items():
+        facts.covers("workforce", int(year), file)
+    for family, rule, rows, column, file_of in (
+            ("workforce", GP_FTE, reported, "gp_fte", workforce_file),
+            ("workforce", LIST_SIZE, reported, "list_size", workforce_file),
+            ("payments", LIST_SIZE, payments, "payments_registered", payments_file)):
+        by_year = rows.groupby("year")[column].agg(["sum", "size"])
+        facts.totals[(family, rule)] = [(fy_label(year), float(total), file_of[year], int(n))
+                                        for year, (total, n) in by_year.iterrows()]
+    has_payments = practice_years[practice_years["payments_registered"].notna()]
+    for family, rows, file_of in (("workforce", reported, workforce_file),
+                                  ("payments", has_payments, payments_file)):
+        counts = rows.groupby(["year", "borough_code"]).size().rename("practices").reset_index()
+        facts.borough_counts[family] = counts.assign(file=counts["year"].map(file_of))
+
+
+def refresh(root: Path, target: Path, force: bool = False, accept: Iterable[tuple[str, str]] = ()) -> tuple[
+        AtlasData, str]:
+    """The model from a fresh cache, rebuilding it (and rechecking) when stale, damaged or forced.
+
+    Returns the model and what happened. A failed build raises and leaves the old cache as it was.
+    """
+    started = time.perf_counter()
+    state = cache.state(root, target)
+    if not force and state == cache.FRESH:
+        try:
+            return cache.read(target), "cache is fresh (use --force to rebuild)"
+        except cache.CacheDamaged as exc:
+            state = f"damaged ({exc})"
+    if state.startswith("damaged"):
+        log.warning("cache %s; rebuilding it", state)
+    model = build_model(root, cache.previous_report(root, target), accept)
+    cache.write(model, root, target)
+    return cache.read(target), f"built in {time.perf_counter() - started:.1f} s"
+
+
+def parse_accept(values: list[str]) -> list[tuple[str, str]]:
+    """'FILE:RULE' -> (FILE, RULE), split at the last colon."""
+    pairs = [tuple(value.rsplit(":", 1)) for value in values]
+    bad = [value for value, pair in zip(values, pairs, strict=True) if len(pair) != 2 or not all(pair)]
+    if bad:
+        raise ValueError(f"--accept {bad[0]!r}: expected FILE:RULE, the file (relative to the data directory) "
+                         "and the rule as a failed check names them")
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m data.build", description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even if the cache is fresh")
+    parser.add_argument("--accept", action="append", default=[], metavar="FILE:RULE",
+                        help="let the build pass despite this failed plausibility check (repeatable); "
+                             "recorded in the data-quality report")
     args = parser.parse_args(argv)
     try:
+        accept = parse_accept(args.accept)
+    except ValueError as exc:
+        print(f"usage error: {exc}", file=sys.stderr)
+        return 2
+    try:
         root, target = data_dir(), cache_dir()
-        started = time.perf_counter()
-        if args.force or cache.is_stale(root, target):
-            model = build_model(root)
-            cache.write(model, root, target)
-            state = f"built in {time.perf_counter() - started:.1f} s"
-        else:
-            model = cache.read(target)
-            state = "cache is fresh (use --force to rebuild)"
+        model, state = refresh(root, target, force=args.force or bool(accept), accept=accept)
+    except PlausibilityError as exc:
+        print(f"data check failed: {exc}", file=sys.stderr)
+        return 2
     except DataFileError as exc:
         print(f"data error: {exc}", file=sys.stderr)
         return 2

@@ -1,9 +1,12 @@
 """The git-ignored cache of the tidy model: fresh-or-rebuild, atomic writes.
 
-The cache is stale when it is missing, incomplete, built by different `data/`
-code, or when any input file was added, removed or changed (size or mtime)
-since it was built. Writes go to a temporary folder that replaces the cache
-in one rename, under a lock, so readers never see half a cache.
+The cache is stale when it is missing, built by different `data/` code, or
+when any input file was added, removed or changed (size or mtime) since it was
+built; it is damaged when its manifest or one of its files is missing or
+unreadable (the loader then rebuilds it, saying so in one log line). Writes go
+to a temporary folder that replaces the cache in one rename, under a lock, so
+readers never see half a cache. Messages name cache files relative to the
+cache folder, never the server's paths.
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from data.quality import QualityReport
 
 MANIFEST = "manifest.json"
 FRAMES = ("practice_years", "pcns", "lsoa_years", "flows", "postcodes")
+FRESH = "fresh"
 INPUT_SUFFIXES = (".csv", ".gz", ".xlsx", ".shp", ".dbf", ".shx", ".prj", ".gpkg", ".geojson", ".parquet")
 
 
@@ -42,17 +46,40 @@ def input_signature(root: Path) -> dict[str, list[int]]:
             for p in sorted(root.rglob("*")) if p.is_file() and p.suffix in INPUT_SUFFIXES}
 
 
-def is_stale(root: Path, target: Path) -> bool:
+class CacheDamaged(DataFileError):
+    """A cache file is missing or unreadable (the cure is a rebuild, not a fix by hand)."""
+
+
+def state(root: Path, target: Path) -> str:
+    """FRESH, or why not: 'missing', 'stale (...)' or 'damaged (...)'."""
     manifest = target / MANIFEST
-    if not manifest.is_file():
-        return True
+    if not target.exists():
+        return "missing"
     try:
         recorded = json.loads(manifest.read_text())
-    except (OSError, ValueError):
-        return True
-    return (recorded.get("code_version") != code_version()
-            or recorded.get("inputs") != input_signature(root)
-            or not all((target / name).exists() for name in recorded.get("files", [])))
+        files, version, inputs = recorded["files"], recorded["code_version"], recorded["inputs"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return f"damaged ({MANIFEST} {'missing' if not manifest.exists() else 'unreadable'}: {type(exc).__name__})"
+    absent = [name for name in files if not (target / name).is_file()]
+    if absent:
+        return f"damaged ({', '.join(absent)} missing)"
+    if version != code_version():
+        return "stale (the data code changed)"
+    return FRESH if inputs == input_signature(root) else "stale (input files changed)"
+
+
+def is_stale(root: Path, target: Path) -> bool:
+    return state(root, target) != FRESH
+
+
+def previous_report(root: Path, target: Path) -> QualityReport | None:
+    """The last build's quality report, if it was built from this data directory and can be read."""
+    try:
+        if json.loads((target / MANIFEST).read_text()).get("data_dir") != str(root):
+            return None
+        return QualityReport.from_dict(json.loads((target / "quality.json").read_text()))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
 
 @contextmanager
@@ -99,14 +126,28 @@ def write(model: AtlasData, root: Path, target: Path) -> None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def read(target: Path) -> AtlasData:
+def _load(target: Path, name: str, reader):
+    """One cache file through `reader`; any failure is damage. The cache is our own artefact, so whatever a
+    truncated or overwritten file makes the parquet, JSON or geometry decoders raise means: rebuild it."""
     try:
-        meta = json.loads((target / MANIFEST).read_text())
-        frames = {name: pd.read_parquet(target / f"{name}.parquet") for name in FRAMES}
-        areas = {level: gpd.read_parquet(target / f"areas_{level}.parquet") for level in meta["levels"]}
-        web = {level: gpd.read_parquet(target / f"areas_web_{level}.parquet") for level in meta["levels"]}
-        practices = gpd.read_parquet(target / "practices.parquet")
-        quality = QualityReport.from_dict(json.loads((target / "quality.json").read_text()))
-    except (OSError, ValueError, KeyError) as exc:
-        raise DataFileError(target, f"cache unreadable ({exc}); run `python -m data.build --force`") from exc
+        return reader(target / name)
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        detail = " ".join(str(exc).split()).replace(f"{target}/", "").replace(str(target), "the cache")
+        raise CacheDamaged(target / name, f"cache unreadable ({type(exc).__name__}: {detail[:200]})"
+                           ).within(target) from exc
+
+
+def _manifest(path: Path) -> dict:
+    meta = json.loads(path.read_text())
+    meta["levels"] = [str(level) for level in meta["levels"]]
+    return meta
+
+
+def read(target: Path) -> AtlasData:
+    meta = _load(target, MANIFEST, _manifest)
+    frames = {name: _load(target, f"{name}.parquet", pd.read_parquet) for name in FRAMES}
+    areas = {level: _load(target, f"areas_{level}.parquet", gpd.read_parquet) for level in meta["levels"]}
+    web = {level: _load(target, f"areas_web_{level}.parquet", gpd.read_parquet) for level in meta["levels"]}
+    practices = _load(target, "practices.parquet", gpd.read_parquet)
+    quality = _load(target, "quality.json", lambda path: QualityReport.from_dict(json.loads(path.read_text())))
     return AtlasData(practices=practices, areas=areas, areas_web=web, quality=quality, meta=meta, **frames)

@@ -15,6 +15,7 @@ from data.config import BNG, WGS84
 from data.errors import check_crs
 from data.quality import QualityReport
 from data.readers import read_boundaries, read_csv_checked
+from data.sources import SOURCES, Inventory
 
 LEVELS = {
     "lsoa11": "LSOA (2011)",
@@ -33,36 +34,32 @@ WEB_TOLERANCE_M = {"lsoa11": 20, "msoa11": 25, "ward": 25, "borough": 40, "ccg19
                    "pcn": 25}  # pcn: catchments dissolved from LSOAs by geo/catchments.py (app only)
 WEB_DECIMALS = 5
 
-GLA = "london_datastore_statistical_gis_boundaries"
 
 
-def read_area_layers(root: Path, report: QualityReport) -> dict[str, gpd.GeoDataFrame]:
+def _renamed(key: str, ours: tuple[str, ...]) -> dict[str, str]:
+    """The manifest's source columns of a family, mapped in order to our names."""
+    return dict(zip(SOURCES[key].columns, ours, strict=True))
+
+
+def _layer(files: Inventory, key: str, ours: tuple[str, ...], what: str, report: QualityReport) -> gpd.GeoDataFrame:
+    return read_boundaries(files.fixed(key), _renamed(key, ours), what, report, layer=SOURCES[key].layer or None)
+
+
+def read_area_layers(files: Inventory, report: QualityReport) -> dict[str, gpd.GeoDataFrame]:
     """Boundary polygons of every level, our column names, EPSG:27700."""
-    geography = root / "geography"
-    gpkg = geography / "london_geography.gpkg"
     return {
-        "lsoa11": read_boundaries(
-            geography / GLA / "LSOA_2011_London_gen_MHW.shp",
-            {"LSOA11CD": "area_code", "LSOA11NM": "area_name", "MSOA11CD": "msoa11_code", "LAD11CD": "borough_code"},
-            "GLA LSOA 2011 boundaries (shapefile)", report),
-        "msoa11": read_boundaries(
-            geography / GLA / "MSOA_2011_London_gen_MHW.shp",
-            {"MSOA11CD": "area_code", "MSOA11NM": "area_name", "LAD11CD": "borough_code"},
-            "GLA MSOA 2011 boundaries (shapefile)", report),
-        "ward": read_boundaries(
-            geography / GLA / "London_Ward_CityMerged.shp",
-            {"GSS_CODE": "area_code", "NAME": "area_name", "LB_GSS_CD": "borough_code"},
-            "GLA ward boundaries, City merged (shapefile)", report),
-        "borough": read_boundaries(
-            geography / GLA / "London_Borough_Excluding_MHW.shp",
-            {"GSS_CODE": "area_code", "NAME": "area_name"},
-            "GLA borough boundaries (shapefile)", report),
-        "ccg19": read_boundaries(
-            gpkg, {"CCG19CD": "area_code", "CCG19NM": "area_name", "CCG19CDH": "ods_code"},
-            "CCG 2019 polygons (derived LSOA dissolve)", report, layer="ccg19_derived_dissolve_lsoa"),
-        "icb": read_boundaries(
-            gpkg, {"icb22_code": "area_code", "icb22_name": "area_name", "icb22_code_h": "ods_code"},
-            "ICB 2022 polygons (derived LSOA dissolve)", report, layer="icb22_derived_dissolve_lsoa"),
+        "lsoa11": _layer(files, "lsoa11_boundaries", ("area_code", "area_name", "msoa11_code", "borough_code"),
+                         "GLA LSOA 2011 boundaries (shapefile)", report),
+        "msoa11": _layer(files, "msoa11_boundaries", ("area_code", "area_name", "borough_code"),
+                         "GLA MSOA 2011 boundaries (shapefile)", report),
+        "ward": _layer(files, "ward_boundaries", ("area_code", "area_name", "borough_code"),
+                       "GLA ward boundaries, City merged (shapefile)", report),
+        "borough": _layer(files, "borough_boundaries", ("area_code", "area_name"),
+                          "GLA borough boundaries (shapefile)", report),
+        "ccg19": _layer(files, "ccg19_areas", ("area_code", "area_name", "ods_code"),
+                        "CCG 2019 polygons (derived LSOA dissolve)", report),
+        "icb": _layer(files, "icb22_areas", ("area_code", "area_name", "ods_code"),
+                      "ICB 2022 polygons (derived LSOA dissolve)", report),
     }
 
 
@@ -75,7 +72,8 @@ def _lookup(path: Path, columns: dict[str, str], what: str, report: QualityRepor
     return frame.loc[~repeated, list(columns)].rename(columns=columns)
 
 
-def attach_lsoa_memberships(layers: dict[str, gpd.GeoDataFrame], root: Path, report: QualityReport) -> gpd.GeoDataFrame:
+def attach_lsoa_memberships(layers: dict[str, gpd.GeoDataFrame], files: Inventory,
+                            report: QualityReport) -> gpd.GeoDataFrame:
     """LSOA frame with the code of its ward, CCG 2019 and ICB.
 
     MSOA and borough come from the LSOA file itself (exact nesting). CCG 2019
@@ -83,12 +81,11 @@ def attach_lsoa_memberships(layers: dict[str, gpd.GeoDataFrame], root: Path, rep
     LSOAs, so this is exact too). Wards (2014-era) do not nest: each LSOA goes
     to the ward containing its representative point (ONS 'best fit' style).
     """
-    lookups = root / "geography" / "lookups"
     lsoa = layers["lsoa11"].copy()
-    ccg = _lookup(lookups / "lsoa11_ccg19_stp19_lad19_london.csv", {"LSOA11CD": "area_code", "CCG19CD": "ccg19_code"},
+    ccg = _lookup(files.fixed("ccg19_lookup"), _renamed("ccg19_lookup", ("area_code", "ccg19_code")),
                   "ONS LSOA11 to CCG19 lookup", report)
-    icb = _lookup(lookups / "lsoa11_sicbl22_icb22_ltla22_london.csv",
-                  {"lsoa11_code": "area_code", "icb22_code": "icb_code"}, "ONS LSOA11 to ICB22 lookup", report)
+    icb = _lookup(files.fixed("icb22_lookup"), _renamed("icb22_lookup", ("area_code", "icb_code")),
+                  "ONS LSOA11 to ICB22 lookup", report)
     lsoa = lsoa.merge(ccg, on="area_code", how="left").merge(icb, on="area_code", how="left")
     for column, name in (("ccg19_code", "LSOA -> CCG 2019 (ONS lookup)"),
                          ("icb_code", "LSOA -> ICB 2022 (ONS lookup)")):
@@ -110,34 +107,27 @@ def attach_lsoa_memberships(layers: dict[str, gpd.GeoDataFrame], root: Path, rep
     return lsoa
 
 
-def attach_lsoa_attributes(lsoa: gpd.GeoDataFrame, root: Path, report: QualityReport) -> gpd.GeoDataFrame:
+def _attributes(files: Inventory, key: str, ours: tuple[str, ...], what: str) -> pd.DataFrame:
+    """A per-LSOA attribute file with our column names (the first is the LSOA code)."""
+    columns = _renamed(key, ours)
+    frame = read_csv_checked(files.fixed(key), list(columns), what, dtype=str)
+    return frame[list(columns)].rename(columns=columns)
+
+
+def attach_lsoa_attributes(lsoa: gpd.GeoDataFrame, files: Inventory, report: QualityReport) -> gpd.GeoDataFrame:
     """IMD 2019 rank/decile, the IMD 'road distance to a GP surgery' and CIDR indicators, PTAL 2015."""
-    geography = root / "geography"
-    imd = read_csv_checked(geography / "deprivation" / "imd2019_london_lsoa11.csv",
-                           ["lsoa11_code", "IMD_decile", "IMD_rank"], "IMD 2019 ranks and deciles",
-                           dtype={"lsoa11_code": str})
-    indicators = read_csv_checked(
-        geography / "deprivation" / "imd2019_london_lsoa11_indicators.csv",
-        ["lsoa11_code", "road_distance_to_a_gp_surgery_indicator_km",
-         "comparative_illness_and_disability_ratio_indicator"],
-        "IMD 2019 underlying indicators", dtype={"lsoa11_code": str})
-    ptal = read_csv_checked(geography / "transport" / "LSOA2011_AvPTAI2015.csv", ["LSOA2011", "AvPTAI2015", "PTAL"],
-                            "TfL PTAL 2015 by LSOA", dtype={"LSOA2011": str, "PTAL": str})
+    imd = _attributes(files, "imd2019", ("area_code", "imd_decile", "imd_rank"), "IMD 2019 ranks and deciles")
+    indicators = _attributes(files, "imd2019_indicators", ("area_code", "road_dist_gp_km", "cidr"),
+                             "IMD 2019 underlying indicators")
+    ptal = _attributes(files, "ptal", ("area_code", "ptai", "ptal"), "TfL PTAL 2015 by LSOA")
     # PTAL is a class label (0, 1a, 1b, 2 ... 6b); some rows carry '2.00000'.
-    ptal_label = ptal["PTAL"].str.strip().str.replace(r"^(\d)\.0+$", r"\1", regex=True)
-    attributes = pd.DataFrame({"area_code": imd["lsoa11_code"],
-                               "imd_decile": pd.to_numeric(imd["IMD_decile"], errors="coerce"),
-                               "imd_rank": pd.to_numeric(imd["IMD_rank"], errors="coerce")})
-    attributes = attributes.merge(pd.DataFrame({
-        "area_code": indicators["lsoa11_code"],
-        "road_dist_gp_km": pd.to_numeric(indicators["road_distance_to_a_gp_surgery_indicator_km"], errors="coerce"),
-        "cidr": pd.to_numeric(indicators["comparative_illness_and_disability_ratio_indicator"], errors="coerce"),
-    }), on="area_code", how="outer").merge(pd.DataFrame({
-        "area_code": ptal["LSOA2011"], "ptal": ptal_label, "ptai": pd.to_numeric(ptal["AvPTAI2015"], errors="coerce"),
-    }), on="area_code", how="outer")
-    for name, frame, key in (("IMD 2019", imd, "lsoa11_code"), ("IMD 2019 indicators", indicators, "lsoa11_code"),
-                             ("PTAL 2015", ptal, "LSOA2011")):
-        codes = set(frame[key])
+    ptal["ptal"] = ptal["ptal"].astype("string").str.strip().str.replace(r"^(\d)\.0+$", r"\1", regex=True)
+    for frame, numeric in ((imd, ("imd_decile", "imd_rank")), (indicators, ("road_dist_gp_km", "cidr")),
+                           (ptal, ("ptai",))):
+        frame[list(numeric)] = frame[list(numeric)].apply(pd.to_numeric, errors="coerce")
+    attributes = imd.merge(indicators, on="area_code", how="outer").merge(ptal, on="area_code", how="outer")
+    for name, frame in (("IMD 2019", imd), ("IMD 2019 indicators", indicators), ("PTAL 2015", ptal)):
+        codes = set(frame["area_code"])
         missing = lsoa.loc[~lsoa["area_code"].isin(codes), "area_code"]
         extra = len(codes - set(lsoa["area_code"]))
         report.join(f"LSOA -> {name}", len(lsoa), len(lsoa) - len(missing),

@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data import cache
-from data.build import build_model
+from data.build import refresh
 from data.config import cache_dir, data_dir
 from data.model import AtlasData
 
 
 def load_atlas(root: Path | None = None, target: Path | None = None) -> AtlasData:
-    """The tidy model from the cache, rebuilding it first when missing or older than its inputs."""
-    root = root or data_dir()
-    target = target or cache_dir()
-    if cache.is_stale(root, target):
-        cache.write(build_model(root), root, target)
-    return cache.read(target)
+    """The tidy model from the cache, rebuilt first (with the same plausibility checks as
+    `python -m data.build`) when it is missing, older than its inputs or damaged."""
+    model, _ = refresh(root or data_dir(), target or cache_dir())
+    return model
 

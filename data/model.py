@@ -47,6 +47,17 @@ class AtlasData:
         return self.areas["lsoa11"]
 
     @property
+    def flows_year(self) -> int:
+        """Year label of the patient-flows extract the build used."""
+        return int(self.flows["year"].iat[0])
+
+    @property
+    def flows_snapshot(self) -> str:
+        """Month of that extract, e.g. 'July 2022' (from the file the build used)."""
+        vintage = next(s["vintage"] for s in self.quality.sources if s["family"] == "flows" and s["status"] == "used")
+        return f"{pd.Timestamp(f'{vintage}-01'):%B %Y}"
+
+    @property
     def years(self) -> list[int]:
         """Years with GP FTE: the years every supply-based measure supports."""
         reported = self.practice_years[self.practice_years["gp_fte"].notna()]

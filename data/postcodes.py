@@ -1,8 +1,8 @@
 """Every London postcode with its British National Grid point (OS Code-Point Open), and look-ups on it.
 
-Built once with the cache (`postcodes` in the tidy model) from the same two
+Built once with the cache (`postcodes` in the tidy model) from the same
 Code-Point files and with the same rule as the practice geocoder
-(`data.practices.geocode`): the current 2025 release first, then older London
+(`data.practices.geocode`): the newest release first, then older London
 releases for postcodes no longer in it. So a practice's postcode, a typed
 postcode in the app's search box and a bid site given by postcode always land
 on the same point.

@@ -47,7 +47,7 @@ def geocode(postcodes: pd.Series, codepoint_current: pd.DataFrame, codepoint_old
     located["unlocated_reason"] = np.where(
         located["easting"].notna(), None,
         np.where(outside, "postcode outside the London postcode areas (not in London Code-Point)",
-                 "postcode not in Code-Point Open (2025 or older London releases)"))
+                 "postcode not in Code-Point Open (newest or older London releases)"))
     return located
 
 

@@ -2,7 +2,10 @@
 
 Every reader and join records itself here, so no row disappears silently. The
 report is saved with the cache (JSON) and shown by `python -m data.build` and
-on the app's About page.
+on the app's About page. It also lists every file the build read (size and
+sha256), the plausibility checks with their measured worst case, the checks
+overridden with `--accept`, and what each family covered (the next build
+compares against it: a year or release that disappears is a failure).
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 UNMATCHED_LISTED = 50  # keys listed per join; the counts always cover all of them
+FIELDS = ("files", "joins", "totals", "notes", "sources", "checks", "accepted", "coverage", "release_rows")
 
 
 @dataclass
@@ -18,6 +22,11 @@ class QualityReport:
     joins: list[dict] = field(default_factory=list)
     totals: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+    accepted: list[dict] = field(default_factory=list)
+    coverage: dict[str, dict[str, str]] = field(default_factory=dict)  # family -> {year or vintage: file}
+    release_rows: dict[str, dict[str, int]] = field(default_factory=dict)  # family -> {release: rows}
 
     def file(self, name: str, rows_in: int, rows_kept: int, dropped: dict[str, int] | None = None,
              detail: str = "") -> None:
@@ -42,11 +51,16 @@ class QualityReport:
         self.notes.append(text)
 
     def to_dict(self) -> dict:
-        return {"files": self.files, "joins": self.joins, "totals": self.totals, "notes": self.notes}
+        return {name: getattr(self, name) for name in FIELDS}
 
     @classmethod
     def from_dict(cls, raw: dict) -> QualityReport:
-        return cls(raw.get("files", []), raw.get("joins", []), raw.get("totals", []), raw.get("notes", []))
+        """The report from its JSON form; a field of the wrong shape is a ValueError (a damaged cache)."""
+        report = cls(**{name: raw[name] for name in FIELDS if name in raw})
+        wrong = [name for name in FIELDS if not isinstance(getattr(report, name), type(getattr(cls(), name)))]
+        if wrong:
+            raise ValueError(f"quality report fields of the wrong type: {', '.join(wrong)}")
+        return report
 
     def to_text(self) -> str:
         lines = ["DATA-QUALITY REPORT", "", "Files (rows in -> kept; dropped by reason)"]
@@ -70,4 +84,17 @@ class QualityReport:
             lines.append(f"  {t['name']}: {value} {t['unit']}".rstrip())
         if self.notes:
             lines += ["", "Notes"] + [f"  - {n}" for n in self.notes]
+        if self.checks:
+            lines += ["", "Plausibility checks (worst case measured; warn / fail thresholds)"]
+            for c in self.checks:
+                limits = f"; warn {100 * c['warn']:g}%, fail {100 * c['fail']:g}%" if c["fail"] is not None else ""
+                lines.append(f"  {c['family']} {c['rule']}: {c['status'].upper()} - {c['worst']}{limits}")
+                lines += [f"      {f['level']}: {f['file']}: {f['detail']}" for f in c["findings"]]
+        if self.accepted:
+            lines += ["", "Accepted with --accept (the build passed despite these)"]
+            lines += [f"  {a['file']}:{a['rule']} - {a['detail']}" for a in self.accepted]
+        if self.sources:
+            lines += ["", "Files (size, sha256)"]
+            lines += [f"  {s['file']}: {s['size']:,} bytes, sha256 {s['sha256']}"
+                      + ("" if s["status"] == "used" else f" ({s['status']})") for s in self.sources]
         return "\n".join(lines)

@@ -8,8 +8,11 @@ their row counts in the `QualityReport`.
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +23,7 @@ import shapely
 from data.config import BNG
 from data.errors import DataFileError
 from data.quality import QualityReport
+from data.sources import SOURCES
 
 EPRACCUR_COLUMNS = {
     0: "practice_code", 1: "practice_name", 2: "national_grouping", 3: "high_level_health_geography",
@@ -105,8 +109,9 @@ def read_epraccur(path: Path, report: QualityReport) -> pd.DataFrame:
 
 def read_codepoint(path: Path, report: QualityReport, release: str | None = None) -> pd.DataFrame:
     """OS Code-Point Open (London subset): postcode -> easting/northing (EPSG:27700)."""
-    what = "Code-Point Open CSV with PC, PQ, EA, NO, DC columns"
-    frame = read_csv_checked(path, ["PC", "PQ", "EA", "NO", "DC"], what, dtype={"PC": str, "DC": str})
+    columns = SOURCES["codepoint"].columns
+    what = f"Code-Point Open CSV with {', '.join(columns)} columns"
+    frame = read_csv_checked(path, columns, what, dtype={"PC": str, "DC": str})
     out = pd.DataFrame({
         "postcode": normalise_postcode(frame["PC"]),
         "easting": pd.to_numeric(frame["EA"], errors="coerce"),
@@ -128,14 +133,13 @@ def read_codepoint(path: Path, report: QualityReport, release: str | None = None
 
 def read_payments(path: Path, year: int, report: QualityReport) -> pd.DataFrame:
     """NHS Payments to General Practice: one row per practice, list and Carr-Hill weighted list."""
-    registered = "Number of Registered Patients (Last Known Figure)"
-    weighted = "Number of Weighted Patients (Last Known Figure)"
+    code, postcode, registered, weighted = SOURCES["payments"].columns
     what = "NHS Payments to General Practice CSV"
-    frame = read_csv_checked(path, ["Practice Code", "Practice Postcode", registered, weighted], what, dtype=str)
+    frame = read_csv_checked(path, SOURCES["payments"].columns, what, dtype=str)
     out = pd.DataFrame({
-        "practice_code": frame["Practice Code"].str.strip(),
+        "practice_code": frame[code].str.strip(),
         "year": year,
-        "payments_postcode": normalise_postcode(frame["Practice Postcode"]),
+        "payments_postcode": normalise_postcode(frame[postcode]),
         "payments_registered": pd.to_numeric(frame[registered], errors="coerce"),
         "payments_weighted": pd.to_numeric(frame[weighted], errors="coerce"),
     })
@@ -145,17 +149,15 @@ def read_payments(path: Path, year: int, report: QualityReport) -> pd.DataFrame:
     return out[~dup].reset_index(drop=True)
 
 
-WORKFORCE_COLUMNS = {
-    "Practice.Code": "practice_code", "Year": "year", "TOTAL_PATIENTS": "list_size",
-    "TOTAL_GP_EXTGL_FTE": "gp_fte", "TOTAL_GP_EXTGL_HC": "gp_headcount",
-}
+WORKFORCE_COLUMNS = dict(zip(SOURCES["workforce"].columns,
+                             ("practice_code", "year", "list_size", "gp_fte", "gp_headcount"), strict=True))
 WORKFORCE_OPTIONAL = {"TOTAL_NURSES_FTE": "nurse_fte", "TOTAL_ADMIN_FTE": "admin_fte", "TOTAL_DPC_FTE": "dpc_fte"}
 
 
 def read_workforce(path: Path, report: QualityReport) -> pd.DataFrame:
     """HEEC annual GP workforce series: FY-mean GP FTE (fully qualified, excl. registrars/locums)."""
     what = "HEEC workforce_year CSV"
-    frame = read_csv_checked(path, list(WORKFORCE_COLUMNS), what, dtype={"Practice.Code": str})
+    frame = read_csv_checked(path, list(WORKFORCE_COLUMNS), what, dtype={SOURCES["workforce"].columns[0]: str})
     keep = {**WORKFORCE_COLUMNS, **{k: v for k, v in WORKFORCE_OPTIONAL.items() if k in frame.columns}}
     out = frame[list(keep)].rename(columns=keep)
     out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
@@ -178,15 +180,17 @@ def read_workforce(path: Path, report: QualityReport) -> pd.DataFrame:
 
 def read_registered_totals(path: Path, report: QualityReport) -> pd.DataFrame:
     """NHS Digital 'Patients Registered at a GP Practice' totals file (gp-reg-pat-prac-all)."""
-    what = "gp-reg-pat-prac-all CSV (EXTRACT_DATE, CODE, SEX, AGE, NUMBER_OF_PATIENTS)"
-    frame = read_csv_checked(path, ["EXTRACT_DATE", "CODE", "SEX", "AGE", "NUMBER_OF_PATIENTS"], what, dtype=str)
-    totals = (frame["SEX"].str.upper() == "ALL") & (frame["AGE"].str.upper() == "ALL")
-    extract = pd.to_datetime(frame["EXTRACT_DATE"].str.title(), format="%d%b%Y", errors="coerce")
+    columns = SOURCES["registered"].columns
+    extract_date, code, sex, age, patients = columns
+    what = f"gp-reg-pat-prac-all CSV ({', '.join(columns)})"
+    frame = read_csv_checked(path, columns, what, dtype=str)
+    totals = (frame[sex].str.upper() == "ALL") & (frame[age].str.upper() == "ALL")
+    extract = pd.to_datetime(frame[extract_date].str.title(), format="%d%b%Y", errors="coerce")
     if extract.isna().all():
-        raise DataFileError(path, f"EXTRACT_DATE not in the published ddMonyyyy form; expected {what}")
+        raise DataFileError(path, f"{extract_date} not in the published ddMonyyyy form; expected {what}")
     kept = totals & extract.notna()
-    out = pd.DataFrame({"practice_code": frame["CODE"], "extract_date": extract,
-                        "registered": pd.to_numeric(frame["NUMBER_OF_PATIENTS"], errors="coerce")})[kept]
+    out = pd.DataFrame({"practice_code": frame[code], "extract_date": extract,
+                        "registered": pd.to_numeric(frame[patients], errors="coerce")})[kept]
     report.file(path.name, len(frame), len(out), {"not an all-persons total": int((~totals).sum()),
                                                   "EXTRACT_DATE not a date": int((totals & extract.isna()).sum())},
                 detail=f"extract {extract.dropna().iloc[0]:%Y-%m-%d}, national")
@@ -195,11 +199,12 @@ def read_registered_totals(path: Path, report: QualityReport) -> pd.DataFrame:
 
 def read_flows(path: Path, report: QualityReport) -> pd.DataFrame:
     """Patients registered at a GP practice by LSOA of residence (practice x LSOA11 counts)."""
-    what = "gp-reg-pat-prac-lsoa-all CSV (PRACTICE_CODE, LSOA_CODE, NUMBER_OF_PATIENTS)"
-    frame = read_csv_checked(path, ["PRACTICE_CODE", "LSOA_CODE", "NUMBER_OF_PATIENTS"], what,
-                             dtype={"PRACTICE_CODE": str, "LSOA_CODE": str})
-    out = pd.DataFrame({"practice_code": frame["PRACTICE_CODE"], "lsoa11_code": frame["LSOA_CODE"],
-                        "patients": pd.to_numeric(frame["NUMBER_OF_PATIENTS"], errors="coerce")})
+    columns = SOURCES["flows"].columns
+    practice, lsoa, patients = columns
+    what = f"gp-reg-pat-prac-lsoa-all CSV ({', '.join(columns)})"
+    frame = read_csv_checked(path, columns, what, dtype={practice: str, lsoa: str})
+    out = pd.DataFrame({"practice_code": frame[practice], "lsoa11_code": frame[lsoa],
+                        "patients": pd.to_numeric(frame[patients], errors="coerce")})
     bad = out["patients"].isna() | (out["patients"] < 0)
     report.file(path.name, len(out), int((~bad).sum()), {"patient count missing or negative": int(bad.sum())})
     return out[~bad].reset_index(drop=True)
@@ -209,13 +214,12 @@ def _clean_header(value: object) -> str:
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
-EPCN_PARTNER_COLUMNS = {
-    "practice_code": r"^partner organisation code$",
-    "pcn_code": r"^pcn code$",
-    "pcn_name": r"^pcn name$",
-    "start_date": r"relationship start date$",
-    "end_date": r"relationship end date$",
-}
+# What a damaged workbook raises: not a zip, a truncated or corrupt member, an unknown zip version or
+# compression method (NotImplementedError), a member flagged as encrypted (RuntimeError), broken XML.
+UNREADABLE_WORKBOOK = (ValueError, KeyError, OSError, EOFError, NotImplementedError, RuntimeError, zipfile.BadZipFile,
+                       zlib.error, ParseError)
+EPCN_PARTNER_COLUMNS = dict(zip(SOURCES["epcn"].columns,
+                                ("practice_code", "pcn_code", "pcn_name", "start_date", "end_date"), strict=True))
 
 
 def read_epcn(path: Path, snapshot: str, report: QualityReport) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -223,21 +227,22 @@ def read_epcn(path: Path, snapshot: str, report: QualityReport) -> tuple[pd.Data
     what = "ODS ePCN workbook with a 'PCN Core Partner Details' sheet"
     _require_file(path, what)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
-        raise DataFileError(path, f"could not be read as an Excel workbook ({exc}); expected {what}") from exc
+        with warnings.catch_warnings():  # openpyxl's notes on styles it ignores are not data problems
+            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+            sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+    except UNREADABLE_WORKBOOK as exc:
+        raise DataFileError(path, f"could not be read as an Excel workbook ({type(exc).__name__}: {exc}); "
+                                  f"expected {what}") from exc
     partner_sheet = next((s for s in sheets if _clean_header(s).lower() == "pcn core partner details"), None)
     if partner_sheet is None:
         raise DataFileError(path, f"sheets are {list(sheets)}; expected {what}")
-    partners = sheets[partner_sheet].rename(columns=_clean_header)
-    mapping = {}
-    for ours, pattern in EPCN_PARTNER_COLUMNS.items():
-        found = [c for c in partners.columns if re.search(pattern, c, flags=re.I)]
-        if not found:
-            raise DataFileError(path, f"no column matching '{pattern}' in sheet '{partner_sheet}' "
-                                      f"(found {list(partners.columns)}); expected {what}")
-        mapping[found[0]] = ours
-    partners = partners[list(mapping)].rename(columns=mapping)
+    partners = sheets[partner_sheet].rename(columns=lambda header: _clean_header(header).lower())
+    missing = [name for name in EPCN_PARTNER_COLUMNS if name.lower() not in partners.columns]
+    if missing:
+        raise DataFileError(path, f"missing column(s) {missing} in sheet '{partner_sheet}' (line breaks and case "
+                                  f"ignored; found {list(partners.columns)}); expected {what}")
+    partners = partners.rename(columns={name.lower(): ours for name, ours in EPCN_PARTNER_COLUMNS.items()})
+    partners = partners[list(EPCN_PARTNER_COLUMNS.values())]
     partners["start_date"] = _dates(partners["start_date"], "%Y%m%d")
     partners["end_date"] = _dates(partners["end_date"], "%Y%m%d")
     partners["snapshot"] = snapshot
@@ -326,9 +331,9 @@ def clean_polygons(geometries: np.ndarray) -> tuple[np.ndarray, int]:
 
 def read_population_syoa(path: Path, mid_year: int, report: QualityReport) -> pd.DataFrame:
     """ONS LSOA mid-year population by single year of age -> counts in workload age bands."""
-    ages = [str(a) for a in range(90)] + ["90+"]
-    what = "ONS SAPE LSOA single-year-of-age CSV (lsoa11_code, total_population, 0..89, 90+)"
-    frame = read_csv_checked(path, ["lsoa11_code", "total_population", *ages], what, dtype={"lsoa11_code": str})
+    code, total, *ages = SOURCES["population"].columns
+    what = f"ONS SAPE LSOA single-year-of-age CSV ({code}, {total}, {ages[0]}..{ages[-2]}, {ages[-1]})"
+    frame = read_csv_checked(path, SOURCES["population"].columns, what, dtype={code: str})
     counts = frame[ages].apply(pd.to_numeric, errors="coerce")
     if counts.isna().any().any():
         raise DataFileError(path, f"non-numeric population counts in {int(counts.isna().any(axis=1).sum())} rows; "
@@ -337,11 +342,11 @@ def read_population_syoa(path: Path, mid_year: int, report: QualityReport) -> pd
     bands = {"0-4": single[:, 0:5], "5-14": single[:, 5:15], "15-44": single[:, 15:45], "45-64": single[:, 45:65],
              "65-74": single[:, 65:75], "75-84": single[:, 75:85], "85+": single[:, 85:]}
     out = pd.DataFrame({f"pop_{band}": values.sum(axis=1) for band, values in bands.items()})
-    out.insert(0, "lsoa11_code", frame["lsoa11_code"])
+    out.insert(0, "lsoa11_code", frame[code])
     out.insert(1, "mid_year", mid_year)
     out["population"] = single.sum(axis=1)
-    mismatch = out["population"] != pd.to_numeric(frame["total_population"], errors="coerce")
+    mismatch = out["population"] != pd.to_numeric(frame[total], errors="coerce")
     report.file(path.name, len(frame), len(frame),
                 detail=f"mid-{mid_year}; London total {int(out['population'].sum()):,}; "
-                       f"{int(mismatch.sum())} rows where ages do not sum to total_population")
+                       f"{int(mismatch.sum())} rows where ages do not sum to {total}")
     return out

@@ -11,13 +11,14 @@ How each source maps onto a year label:
   known figure in that FY).
 * Patients Registered at a GP Practice (monthly totals): an extract dated D
   belongs to the FY containing D; a year's value is the mean of its extracts.
-* Patient-LSOA flows (July 2022 extract) -> 2023.
+* Patient-LSOA flows: an extract belongs to the FY containing its month
+  (July 2022 -> 2023, see ``extract_year``).
 * ePCN membership for year Y: the practice's PCN relationship in force on
   31 March Y (PCNs began 1 July 2019, so 2020 is the first year with PCNs).
 * ONS mid-year population: FY Y is centred on 1 October Y-1, so the mid-(Y-1)
-  estimate is its natural denominator. The bundle holds mid-2017, mid-2019 and
-  mid-2020 only; year Y uses the available mid-year nearest to Y-1, the later
-  one on a tie (see ``population_year_for``).
+  estimate is its natural denominator. Where the bundle lacks it, year Y uses
+  the available mid-year nearest to Y-1, the later one on a tie (see
+  ``population_year_for``).
 * IMD 2019 and PTAL 2015 are single snapshots used for every year.
 * A practice is *open in year Y* when its ODS open date is on or before
   31 March Y and its close date (if any) is on or after 1 April Y-1.
@@ -26,9 +27,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-POPULATION_MID_YEARS = (2017, 2019, 2020)
-FLOWS_YEAR = 2023  # July 2022 extract
 PCN_FIRST_YEAR = 2020  # PCNs began 1 July 2019: 31 March 2020 is the first year-end with PCNs
+# The bundle's patient-flows extract, for labels in geo/ and layout/; the build itself takes the extract's
+# month from the file name (data.model.AtlasData.flows_year / flows_snapshot), which these should move to.
+FLOWS_YEAR = 2023
 FLOWS_SNAPSHOT = "July 2022"
 
 
@@ -51,7 +53,12 @@ def year_of_date(dates: pd.Series) -> pd.Series:
     return (dates.dt.year + (dates.dt.month >= 4).astype("Int64")).astype("Int64")
 
 
-def population_year_for(year: int, available: tuple[int, ...] = POPULATION_MID_YEARS) -> int:
+def extract_year(month: str) -> int:
+    """Year label of an extract dated 'YYYY-MM': '2022-07' -> 2023."""
+    return int(year_of_date(pd.Series([pd.Timestamp(f"{month}-01")])).iat[0])
+
+
+def population_year_for(year: int, available: tuple[int, ...]) -> int:
     """Mid-year population estimate that stands in for FY ``year``.
 
     The ideal is mid-(year-1); otherwise the nearest available mid-year,
@@ -80,10 +87,10 @@ def year_definitions() -> list[dict]:
          "rule": "file for FY (Y-1)/Y; list sizes are the last known figure in that FY"},
         {"source": "Patients registered (monthly totals)", "rule": "mean of the monthly extracts dated within FY Y"},
         {"source": "Patient-LSOA flows",
-         "rule": f"{FLOWS_SNAPSHOT} extract = year {FLOWS_YEAR}; its shares are carried to other years"},
+         "rule": "an extract dated within FY Y is year Y (July 2022 = 2023); its shares are carried to other years"},
         {"source": "PCN membership", "rule": "ePCN relationship in force on 31 March Y (from 2020)"},
-        {"source": "Resident population", "rule": "ONS mid-(Y-1) estimate, else nearest available mid-year "
-                                                  f"({', '.join(map(str, POPULATION_MID_YEARS))}), later on a tie"},
+        {"source": "Resident population",
+         "rule": "ONS mid-(Y-1) estimate, else the nearest mid-year estimate in the bundle, later on a tie"},
         {"source": "Practice open in Y", "rule": "ODS open date <= 31 March Y and close date (if any) >= 1 April Y-1"},
         {"source": "IMD 2019, PTAL 2015", "rule": "single snapshots applied to every year"},
     ]

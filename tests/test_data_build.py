@@ -1,9 +1,10 @@
 """`build_model` on the whole fixture bundle: exact counts and totals worked out by hand.
 
-Scenario: tests/fixtures/bundle.py. Practice-years are the open years of the GP practices
-(F83001 2015-25 = 11, F83002 2015-21 = 7 as it closed 2020-06-30, Y06487 2020-25 = 6 as it
-opened 2019-06-19, F83005 2015-25 = 11) plus the one year the walk-in centre Y01234 has a
-workforce return (2019): 36.
+Scenario: tests/fixtures/bundle.py. The years run from the first payments year (FY2018/19 = 2019)
+or workforce year (2016), whichever is earlier, to the last of either (2025): 2016-2025.
+Practice-years are the open years of the GP practices within them (F83001 2016-25 = 10, F83002
+2016-21 = 6 as it closed 2020-06-30, Y06487 2020-25 = 6 as it opened 2019-06-19, F83005
+2016-25 = 10) plus the one year the walk-in centre Y01234 has a workforce return (2019): 33.
 """
 from __future__ import annotations
 
@@ -64,11 +65,11 @@ def test_every_coarse_level_counts_its_lsoas(bundle_model):
 
 def test_lsoa_years_use_the_right_mid_year_and_bands_sum_to_population(bundle_model):
     years = bundle_model.lsoa_years
-    assert len(years) == 6 * 11
+    assert len(years) == 6 * 10
     by_year = years.groupby("year").agg(mid=("population_mid_year", "first"), population=("population", "sum"))
-    assert by_year["mid"].to_dict() == {**dict.fromkeys(range(2015, 2019), 2017), 2019: 2019, 2020: 2019,
+    assert by_year["mid"].to_dict() == {**dict.fromkeys(range(2016, 2019), 2017), 2019: 2019, 2020: 2019,
                                         **dict.fromkeys(range(2021, 2026), 2020)}
-    assert by_year["population"].to_dict() == {**dict.fromkeys(range(2015, 2019), 17_836), 2019: 18_382,
+    assert by_year["population"].to_dict() == {**dict.fromkeys(range(2016, 2019), 17_836), 2019: 18_382,
                                                2020: 18_382, **dict.fromkeys(range(2021, 2026), 18_928)}
     assert (years[BANDS].sum(axis=1) == years["population"]).all()
 
@@ -89,11 +90,11 @@ def test_practices_register(bundle_model):
 
 def test_practice_years_keys_and_open_flags(bundle_model):
     years = bundle_model.practice_years
-    assert len(years) == 36
+    assert len(years) == 33
     assert not years.duplicated(["practice_code", "year"]).any()
     assert years.groupby("practice_code")["year"].agg(["min", "max", "size"]).to_dict("index") == {
-        "F83001": {"min": 2015, "max": 2025, "size": 11}, "F83002": {"min": 2015, "max": 2021, "size": 7},
-        "F83005": {"min": 2015, "max": 2025, "size": 11}, "Y01234": {"min": 2019, "max": 2019, "size": 1},
+        "F83001": {"min": 2016, "max": 2025, "size": 10}, "F83002": {"min": 2016, "max": 2021, "size": 6},
+        "F83005": {"min": 2016, "max": 2025, "size": 10}, "Y01234": {"min": 2019, "max": 2019, "size": 1},
         "Y06487": {"min": 2020, "max": 2025, "size": 6}}
     assert years["open_in_year"].all()
 
@@ -113,8 +114,8 @@ def test_fte_status_explains_every_missing_fte(bundle_model):
     assert status[("F83005", 2018)] == "return without GP FTE"  # blank cell
     assert status[("F83005", 2019)] == "return without GP FTE"  # negative FTE set missing
     assert status[("F83002", 2021)] == "no workforce return"
-    assert status[("F83001", 2015)] == "no workforce return"
-    assert status.value_counts().to_dict() == {"reported": 27, "no workforce return": 7, "return without GP FTE": 2}
+    assert status[("Y06487", 2022)] == "no workforce return"  # its returns start in the 2023-2025 file
+    assert status.value_counts().to_dict() == {"reported": 27, "no workforce return": 4, "return without GP FTE": 2}
 
 
 def test_list_sizes_from_every_source(bundle_model):
@@ -178,7 +179,7 @@ def test_unmatched_active_practices_are_named_with_their_reasons(bundle_model):
         {"practice_code": "Y06487", "name": "BABYLON GP AT HAND BIRMINGHAM", "postcode": "B94EY",
          "reason": "postcode outside the London postcode areas (not in London Code-Point)"},
         {"practice_code": "F83005", "name": "NORTHERN ROAD SURGERY", "postcode": "N77ZZ",
-         "reason": "postcode not in Code-Point Open (2025 or older London releases)"}]
+         "reason": "postcode not in Code-Point Open (newest or older London releases)"}]
     text = bundle_model.quality.to_text()
     assert "practice_code=Y06487, name=BABYLON GP AT HAND BIRMINGHAM, postcode=B94EY" in text
 
@@ -187,7 +188,7 @@ def test_other_joins_have_hand_checked_counts(bundle_model):
     counts = {name: (j["total"], j["matched"], j["reasons"]) for name, j in
               ((j["join"], j) for j in bundle_model.quality.joins)}
     assert counts["All GP practices ever in the register (latest postcode) -> Code-Point location"][:2] == (4, 2)
-    assert counts["GP practice-years -> location that year"][:2] == (35, 18)  # Y06487 6 + F83005 11 unplaced
+    assert counts["GP practice-years -> location that year"][:2] == (32, 16)  # Y06487 6 + F83005 10 unplaced
     assert counts["payments practice codes -> London register (epraccur)"][:2] == (4, 3)
     assert counts["practice sites -> lsoa11 (sjoin within, nearest <= 500 m)"] == (
         5, 5, {"snapped to nearest lsoa11 (point in a boundary gap)": 1})
@@ -226,4 +227,4 @@ def test_report_round_trips_through_its_json_form(bundle_model):
 @pytest.mark.parametrize("level", ["lsoa11", "msoa11", "ward", "borough", "ccg19", "icb"])
 def test_practice_year_area_codes_exist_in_the_area_layers(bundle_model, level):
     codes = bundle_model.practice_years[f"{level}_code"].dropna()
-    assert len(codes) == 19 and codes.isin(bundle_model.areas[level]["area_code"]).all()
+    assert len(codes) == 17 and codes.isin(bundle_model.areas[level]["area_code"]).all()

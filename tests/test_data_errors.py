@@ -1,5 +1,6 @@
-"""Bad input: every broken, missing or reshaped raw file gives one `DataFileError` naming the file and
-what was expected, and `python -m data.build` reports it in one line on stderr (no traceback)."""
+"""Bad input: every broken, missing or reshaped raw file gives one `DataFileError` naming the file (relative
+to the data directory, which the message never reveals) and what was expected, and `python -m data.build`
+reports it in one line on stderr (no traceback)."""
 from __future__ import annotations
 
 import gzip
@@ -105,15 +106,17 @@ CASES = [
     case("geography/transport/LSOA2011_AvPTAI2015.csv", delete, ["file not found", "TfL PTAL 2015 by LSOA"],
          "missing-csv"),
     case("registrations/gp-reg-pat-prac-lsoa-all_london_2022-07.csv.gz", delete,
-         ["file not found", "gp-reg-pat-prac-lsoa-all CSV"], "missing-flows"),
+         ["no file matches", "patient flows", "saved as gp-reg-pat-prac-lsoa-all_london_YYYY-MM.csv.gz"],
+         "missing-flows", named="registrations/gp-reg-pat-prac-lsoa-all_london_*.csv.gz"),
     case("practices/nhs_payments_to_general_practice_london_*.csv", None,
-         ["no file matches", "NHS Payments to General Practice files"], "missing-file-family"),
+         ["no file matches", "NHS Payments to General Practice", "saved as "
+          "nhs_payments_to_general_practice_london_YYYY-YY.csv"], "missing-file-family"),
     case("practices/heec_workforce_year_london_fy2016-2024.csv", replace_text("TOTAL_GP_EXTGL_FTE", "GP_FTE"),
          ["missing column(s) ['TOTAL_GP_EXTGL_FTE']", "HEEC workforce_year CSV"], "renamed-csv-column"),
     case("geography/lookups/lsoa11_sicbl22_icb22_ltla22_london.csv", replace_text("icb22_code,", "icb_cd,"),
          ["missing column(s) ['icb22_code']", "ONS LSOA11 to ICB22 lookup"], "renamed-lookup-column"),
     case(LSOA_SHP, rename_shapefile_field, ["missing column(s) ['LSOA11CD']"], "renamed-shapefile-field"),
-    case(EPCN, rename_epcn_header, ["no column matching '^pcn code$'", "PCN Core Partner Details"],
+    case(EPCN, rename_epcn_header, ["missing column(s) ['PCN Code'] in sheet 'PCN Core Partner Details'"],
          "renamed-xlsx-header"),
     case(EPCN, drop_partner_sheet, ["sheets are ['PCNDetails']", "'PCN Core Partner Details' sheet"],
          "xlsx-without-sheet"),
@@ -143,10 +146,14 @@ CASES = [
          replace_text("E01000903,LSOA 3,1911,21,", "E01000903,LSOA 3,1911,twenty-one,"),
          ["non-numeric population counts"], "population-text"),
     case(PAYMENTS, rename("nhs_payments_to_general_practice_london_2019-20 (1).csv"),
-         ["file name does not end in a financial year"], "payments-file-misnamed",
+         ["file name does not follow the pattern nhs_payments_to_general_practice_london_YYYY-YY.csv"],
+         "payments-file-misnamed",
          named="practices/nhs_payments_to_general_practice_london_2019-20 (1).csv"),
-    case(EPRACCUR, rename("epraccur_london_latest.csv"), ["does not end in a YYYY-MM snapshot"],
+    case(EPRACCUR, rename("epraccur_london_latest.csv"), ["does not follow the pattern epraccur_london_YYYY-MM.csv"],
          "epraccur-file-misnamed", named="practices/epraccur_london_latest.csv"),
+    case(PAYMENTS, rename("nhs_payments_to_general_practice_london_2019-21.csv"),
+         ["2019-21 is not a financial year", "e.g. _2019-20"], "payments-year-not-a-financial-year",
+         named="practices/nhs_payments_to_general_practice_london_2019-21.csv"),
 ]
 
 
@@ -164,7 +171,8 @@ def test_bad_input_raises_one_data_file_error_naming_the_file(writable_bundle, b
     error = raised.value
     assert error.path == writable_bundle / named
     message = str(error)
-    assert message.startswith(f"{writable_bundle / named}: ")
+    assert message.startswith(f"{named}: ")
+    assert str(writable_bundle) not in message
     assert "expected" in message
     assert "\n" not in message
     for fragment in fragments:
@@ -230,7 +238,7 @@ def test_cli_bad_input_exits_non_zero_with_one_line_and_no_traceback(writable_bu
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"data error: {writable_bundle / 'practices/ePCN_2024-10.xlsx'}: could not be read")
+    assert lines[0].startswith("data error: practices/ePCN_2024-10.xlsx: could not be read")
     assert "expected ODS ePCN workbook" in lines[0]
     assert not (tmp_path / "cache").exists()
 

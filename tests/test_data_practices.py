@@ -20,9 +20,10 @@ from data.practices import (
 )
 from data.quality import QualityReport
 from data.readers import read_codepoint
+from data.sources import Inventory
 
 OUTSIDE = "postcode outside the London postcode areas (not in London Code-Point)"
-NOT_IN_CODEPOINT = "postcode not in Code-Point Open (2025 or older London releases)"
+NOT_IN_CODEPOINT = "postcode not in Code-Point Open (newest or older London releases)"
 T = pd.Timestamp
 
 
@@ -60,7 +61,7 @@ def test_practice_location_per_year_prefers_payments_then_nearest_snapshot(bundl
     f83001 = years.loc["F83001", ["postcode", "location_source", "lsoa11_code"]]
     nearest = "epraccur (nearest snapshot)"
     expected = {
-        **{y: ("NW13AA", nearest, "E01000902") for y in (2015, 2016, 2017, 2018, 2021, 2022, 2023)},
+        **{y: ("NW13AA", nearest, "E01000902") for y in (2016, 2017, 2018, 2021, 2022, 2023)},
         2019: ("NW13AA", "payments", "E01000902"),  # payments postcode 'nw1 3aa'
         2020: ("NW14AA", "payments", "E01000904"),  # payments postcode 'NW1  4AA' wins over epraccur
         2024: ("NW12AA", nearest, "E01000901"), 2025: ("NW12AA", nearest, "E01000901"),
@@ -93,7 +94,7 @@ def test_unlocated_practices_keep_a_reason_and_no_geometry(bundle_model):
 
 def test_assign_areas_within_then_nearest_within_500_m(data_bundle):
     report = QualityReport()
-    layers = read_area_layers(data_bundle, report)
+    layers = read_area_layers(Inventory(data_bundle), report)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy([530250, 531750, 532750, 540000],
                                                           [180500, 180500, 181800, 190000]), crs="EPSG:27700")
     report = QualityReport()

@@ -23,6 +23,7 @@ from data.readers import (
     read_registered_totals,
     read_workforce,
 )
+from data.sources import Inventory
 
 GLA = "geography/london_datastore_statistical_gis_boundaries"
 
@@ -255,7 +256,7 @@ def test_imd_indicators_and_ptal_labels_are_attached(data_bundle):
                             geometry=[shapely.Point(0, 0)] * 6, crs="EPSG:27700")
     report = QualityReport()
 
-    out = attach_lsoa_attributes(lsoa, data_bundle, report)
+    out = attach_lsoa_attributes(lsoa, Inventory(data_bundle), report)
 
     assert out["ptal"].tolist() == ["6b", "2", "1a", "3", "0", "4"]  # '2.00000' and '3.00000' normalised
     assert out["imd_decile"].tolist() == [1, 2, 5, 7, 9, 10]

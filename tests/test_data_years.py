@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from data.years import fy_end, fy_label, fy_start, payments_year, population_year_for, year_of_date
+from data.years import extract_year, fy_end, fy_label, fy_start, payments_year, population_year_for, year_of_date
 
 
 @pytest.mark.parametrize("year, label", [(2020, "FY2019/20"), (2016, "FY2015/16"), (2000, "FY1999/00")])
@@ -18,9 +18,20 @@ def test_fy_bounds():
 
 def test_population_year_for_every_atlas_year():
     # Ideal mid-(Y-1); else the nearest of 2017/2019/2020; 2019 is a tie (2017 and 2019 both 1 away) -> later.
-    assert {year: population_year_for(year) for year in range(2015, 2026)} == {
+    assert {year: population_year_for(year, (2017, 2019, 2020)) for year in range(2015, 2026)} == {
         2015: 2017, 2016: 2017, 2017: 2017, 2018: 2017, 2019: 2019, 2020: 2019,
         2021: 2020, 2022: 2020, 2023: 2020, 2024: 2020, 2025: 2020}
+
+
+def test_a_new_mid_year_estimate_takes_over_the_years_it_is_nearest():
+    assert population_year_for(2026, (2017, 2019, 2020)) == 2020
+    assert population_year_for(2026, (2017, 2019, 2020, 2024)) == 2024
+    assert population_year_for(2022, (2017, 2019, 2020, 2024)) == 2020  # mid-2021 wanted: 2020 is 1 away, 2024 3
+
+
+@pytest.mark.parametrize("month, year", [("2022-07", 2023), ("2022-03", 2022), ("2022-04", 2023)])
+def test_extract_year_is_the_financial_year_of_the_month(month, year):
+    assert extract_year(month) == year
 
 
 def test_year_of_date_splits_at_1_april():
