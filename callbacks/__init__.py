@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 PAGE_CALLBACKS = {"/": "callbacks.explore", "/trends": "callbacks.trends", "/practice": "callbacks.practice",
                   "/bids": "callbacks.bids"}
+SHELL_CALLBACKS = ("callbacks.briefing", "callbacks.share")  # on every page: briefing downloads, the Share dialog
 
 
 def register_callbacks(app: Dash, services: AtlasServices) -> dict[str, str]:
@@ -30,6 +31,8 @@ def register_callbacks(app: Dash, services: AtlasServices) -> dict[str, str]:
         except Exception as exc:  # noqa: BLE001 - one broken page must not stop the others
             log.exception("callbacks of %s (%s) failed to load", path, module)
             broken[path] = f"{exc.__class__.__name__}: {exc}"
+    for module in SHELL_CALLBACKS:
+        importlib.import_module(module).register(app, services)
     from callbacks import router
     router.register(app, services, broken)
     return broken

@@ -17,9 +17,9 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.common import bind
 from data.bid_intake import MAX_BIDS, BidFileError, bid_rows, bids_from_csv, missing_columns
-from geo.bids import BID_LEVEL, Scenario, summary_line
+from geo.bids import BID_LEVEL, Scenario
 from layout.bids.map import camera_for, map_camera, map_patch, map_updates, pending_site
-from layout.bids.report import bid_summary, grid_rows, ranked_csv, summary_cards
+from layout.bids.report import bid_summary, grid_rows, page_footnote, ranked_csv, summary_cards
 from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
 from layout.bids.table import TABLE_ID, before_after_rows
 from layout.services import AtlasServices
@@ -57,7 +57,7 @@ def render(services: AtlasServices, rows, focus, mode, pending, controls, base):
     if camera:
         patch["layout"]["map"] = map_camera(urls["borough"], camera)
     notes = [html.Li(text) for text in (*state.notices, *problems, *([too_long] if too_long else []))]
-    footnote = f"{summary_line(scenario.summary)}. Basis: {scenario.summary.basis}."
+    footnote = page_footnote(scenario)
     summary = bid_summary(scenario, state.focus, query, urls["lsoa"])
     return (grid_rows(scenario), summary_cards(scenario), patch, footnote, notes, summary,
             pending["text"] if pending else "")
@@ -107,7 +107,8 @@ def upload_rows(contents: str, filename: str, rows: list) -> tuple[list | None, 
         return None, f"Upload refused: {exc}.", "danger"
     missing = missing_columns(frame)
     if missing:
-        return None, (f"Upload refused: {filename} has no {' and no '.join(missing)} column; columns found: "
+        needs = " and ".join(name if name.startswith("a ") else f"a column named {name}" for name in missing)
+        return None, (f"Upload refused: {filename} needs {needs}; its columns are "
                       f"{', '.join(map(str, frame.columns))}."), "danger"
     if len(rows) + len(frame) > MAX_BIDS:
         return None, (f"Upload refused: {len(frame):,} rows would take the list past {MAX_BIDS:,} bids; clear some "

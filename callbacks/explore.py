@@ -8,12 +8,13 @@ from callbacks import explore_text
 from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
+from layout.explore import briefing_href
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
+    export_values,
     layer_properties,
     map_outputs,
-    map_values_for_view,
     values_csv,
 )
 from layout.explore_panel import panel_for, serving_csv
@@ -63,12 +64,12 @@ def sync_url(services: AtlasServices, selection, relayout, controls, base):
     """The URL (and permalink) always holds the whole view, camera included."""
     view = current_view(services, base, controls, **(selection or {}), **camera_from_relayout(relayout))
     query = view_query(view)
-    return query, query, query
+    return query, query, query, briefing_href(query)
 
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
     view = current_view(services, base, controls, **(selection or {}))
-    content, layer, _ = map_values_for_view(services, view)
+    content, layer = export_values(services, view)
     stem = export_stem(view)
     if ctx.triggered_id == "explore-download-geojson":
         return dcc.send_string(layer_geojson(layer, layer_properties(view, content)), f"{stem}.geojson")
@@ -80,7 +81,7 @@ def download_serving(services: AtlasServices, clicks, controls, base, selection)
     text = serving_csv(services, view)
     if not clicks or text is None:
         raise PreventUpdate
-    return dcc.send_string(text, f"gp-atlas_practices-serving_{view.area}_{view.year}.csv")
+    return dcc.send_string(text, f"{export_stem(view)}_practices-serving-{view.area}.csv")
 
 
 def register(app: Dash, services: AtlasServices) -> None:
@@ -109,7 +110,7 @@ def register(app: Dash, services: AtlasServices) -> None:
                          "controls": control_inputs("explore", NAMES)},
                  state={"base": BASE})(bind(services, panel))
     app.callback(output=[Output("url", "search", allow_duplicate=True), Output("explore-permalink", "href"),
-                         Output("explore-base", "data")],
+                         Output("explore-base", "data"), Output("explore-briefing", "href")],
                  inputs={"selection": Input("explore-selection", "data"),
                          "relayout": Input("explore-map", "relayoutData"),
                          "controls": control_inputs("explore", NAMES)},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dash import ALL, Dash, Input, Output, State, ctx
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx
 
 from callbacks.common import bind
 from layout.services import AtlasServices
@@ -22,4 +22,8 @@ def register(app: Dash, services: AtlasServices, broken: Mapping[str, str]) -> N
                  Output("shell", "className"), Input("url", "pathname"), State("url", "search"))(
         bind(services, render_page))
     app.callback(Output(nav_id(ALL), "href"), Input("url", "search"))(keep_view_in_nav)
+    # The phone navbar's Menu button (assets/shell.js): open or close the links, and say so to screen readers.
+    app.clientside_callback(ClientsideFunction("atlas_shell", "toggleMenu"), Output("navbar-links", "is_open"),
+                            Input("navbar-toggle", "n_clicks"), Input("url", "pathname"),
+                            State("navbar-links", "is_open"), prevent_initial_call=True)
     app.callback(Output("skip-link", "children"), Output("skip-link", "href"), Input("url", "pathname"))(skip_link)

@@ -22,6 +22,14 @@ NEAREST_AREA_MAX_M = 500
 LONDON_POSTCODE_AREAS = frozenset(
     "E EC N NW SE SW W WC BR CR DA EN HA IG KT RM SM TN TW UB".split()
 )
+# Every postcode area of the UK and the Crown dependencies (Royal Mail), so that a well-formed postcode in no
+# area ("ZZ9 9ZZ") is told apart from a real one outside London ("B1 1AA").
+UK_POSTCODE_AREAS = frozenset(
+    "AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY E EC EH EN EX "
+    "FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN LS LU M ME MK ML N NE "
+    "NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ "
+    "TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE".split()
+)
 
 
 def data_dir() -> Path:

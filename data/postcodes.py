@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from data.config import LONDON_POSTCODE_AREAS
+from data.config import LONDON_POSTCODE_AREAS, UK_POSTCODE_AREAS
 from data.practices import geocode
 from data.readers import normalise_postcode, postcode_area
 
@@ -56,7 +56,7 @@ def lookup_postcodes(queries: pd.Series, table: pd.DataFrame) -> pd.DataFrame:
 
     Returns a frame on the queries' index: postcode (normalised), easting,
     northing (NaN unless found) and status: "ok", "not a UK postcode" (wrong
-    shape), "outside London" (not a Greater London postcode area), "not found
+    shape, or in no UK postcode area), "outside London" (not a Greater London postcode area), "not found
     among Greater London postcodes", or "no postcode given".
     """
     normalised = normalise_postcode(queries.astype("string"))
@@ -68,7 +68,8 @@ def lookup_postcodes(queries: pd.Series, table: pd.DataFrame) -> pd.DataFrame:
     found["status"] = FOUND
     found.loc[found["easting"].isna(), "status"] = NOT_FOUND
     found.loc[found["easting"].isna() & outside, "status"] = OUTSIDE_LONDON
-    well_formed = normalised.fillna("").str.fullmatch(POSTCODE_PATTERN).astype(bool)
+    well_formed = (normalised.fillna("").str.fullmatch(POSTCODE_PATTERN).astype(bool)
+                   & postcode_area(normalised).isin(UK_POSTCODE_AREAS).fillna(False).astype(bool))
     found.loc[~well_formed, "status"] = MALFORMED
     found.loc[blank, "status"] = EMPTY
     return found

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from data.years import FLOWS_SNAPSHOT, fy_label
+from data.years import FLOWS_SNAPSHOT, PCN_FIRST_YEAR, fy_label
 from geo.levels import LEVEL_CODE_COLUMN
+from geo.names import display_names
 from geo.params import AnalysisParams
 from geo.provision import Provision
-from geo.rules import aligned_ratio, patients_per_gp_fte
+from geo.rules import aligned_ratio, figure_caveats, patients_per_gp_fte
 from geo.search import to_lonlat
 from geo.tables import AreaTables
 
 MOST_DEPRIVED_DECILES = (1, 2)  # IMD 2019 national deciles: the most deprived 20% of England
+NO_PCN = "no PCN recorded"
 
 
 def area_lsoas(tables: AreaTables, level: str, area_code: str, year: int) -> list[str]:
@@ -48,12 +51,81 @@ def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, pa
     points = provision.supply_points(year)
     residents = points["list_size"].fillna(0).to_numpy() * in_area
     served = points.assign(residents=residents, attribution_basis=basis.to_numpy())[residents > 0]
-    served = served.assign(share=served["residents"] / served["residents"].sum())
-    served = served.assign(practice_name=served["practice_code"].map(provision.atlas.practice_names),
-                           pcn_name=served["pcn_code"].map(provision.atlas.pcn_names))
+    served = served.assign(share=served["residents"] / served["residents"].sum(),
+                           caveat=figure_caveats(served["list_size"], served["gp_fte"]).to_numpy())
+    served = served.assign(practice_name=display_names(served["practice_code"].map(provision.atlas.practice_names)),
+                           pcn_name=display_names(served["pcn_code"].map(provision.atlas.pcn_names)))
     return served.sort_values(["residents", "practice_code"], ascending=[False, True])[
         ["practice_code", "practice_name", "pcn_code", "pcn_name", "residents", "share", "list_size", "gp_fte",
-         "patients_per_gp_fte", "attribution_basis"]].reset_index(drop=True)
+         "patients_per_gp_fte", "caveat", "attribution_basis"]].reset_index(drop=True)
+
+
+def serving_pcns(tables: AreaTables, practices: pd.DataFrame, measure: str, year: int,
+                 params: AnalysisParams) -> pd.DataFrame:
+    """The PCNs whose member practices serve an area's residents (`practices`: `serving_practices` of the area),
+    largest first: pcn_code, pcn_name, residents, share (of the area's registered residents), practices (serving
+    members), gp_fte (all the PCN's members that year) and persistence_class (its catchment at PCN level, under
+    the view's measure and parameters; None before PCN catchments exist)."""
+    grouped = (practices.assign(pcn_code=practices["pcn_code"].fillna(NO_PCN))
+               .groupby("pcn_code", sort=False)
+               .agg(residents=("residents", "sum"), share=("share", "sum"), practices=("practice_code", "size")))
+    points = tables.provision.supply_points(year)
+    grouped["gp_fte"] = points.groupby("pcn_code")["gp_fte"].sum().reindex(grouped.index)
+    grouped["pcn_name"] = display_names(tables.provision.atlas.pcn_names.reindex(grouped.index)).fillna(NO_PCN)
+    grouped["persistence_class"] = None
+    if year in tables.years(measure, "pcn"):
+        try:
+            classes = tables.persistence(measure, "pcn", year, params).set_index("area_code")["persistence_class"]
+            grouped["persistence_class"] = classes.reindex(grouped.index).astype(object).where(
+                classes.reindex(grouped.index).notna(), None)
+        except ValueError:  # the persistence window does not fit before this year
+            pass
+    return (grouped.reset_index().sort_values(["residents", "pcn_code"], ascending=[False, True])
+            [["pcn_code", "pcn_name", "residents", "share", "practices", "gp_fte", "persistence_class"]]
+            .reset_index(drop=True))
+
+
+def main_pcns(tables: AreaTables, level: str, year: int, params: AnalysisParams) -> pd.DataFrame:
+    """Per area of a level: main_pcn_code, main_pcn_name and main_pcn_share, the PCN whose member practices
+    hold the largest share of the area's registered residents (estimated as in `serving_practices`); empty
+    before PCNs existed (FY2019/20)."""
+    columns = ["area_code", "main_pcn_code", "main_pcn_name", "main_pcn_share"]
+    if year < PCN_FIRST_YEAR:
+        return pd.DataFrame(columns=columns)
+    provision = tables.provision
+    shares, _ = provision.attribution(year, params.weights, params.d0)
+    points = provision.supply_points(year)
+    residents = sp.csr_matrix(shares.multiply(points["list_size"].fillna(0).to_numpy(dtype=float)[None, :]))
+    pcn_codes, pcn_of_practice = np.unique(points["pcn_code"].fillna("").to_numpy(dtype=str), return_inverse=True)
+    practice_to_pcn = sp.csr_matrix((np.ones(len(points)), (np.arange(len(points)), pcn_of_practice)),
+                                    shape=(len(points), len(pcn_codes)))
+    if level == "pcn":
+        area_of_lsoa = tables.pcn_assignment(year).reindex(provision.lsoa_codes)
+    else:
+        lsoa = provision.lsoa.set_index("area_code", drop=False)
+        area_of_lsoa = lsoa[LEVEL_CODE_COLUMN[level]].reindex(provision.lsoa_codes)
+    known = area_of_lsoa.notna().to_numpy()
+    area_codes, area_of_row = np.unique(area_of_lsoa[known].to_numpy(dtype=str), return_inverse=True)
+    lsoa_to_area = sp.csr_matrix((np.ones(known.sum()), (area_of_row, np.flatnonzero(known))),
+                                 shape=(len(area_codes), len(provision.lsoa_codes)))
+    by_pcn = (lsoa_to_area @ residents @ practice_to_pcn).toarray()
+    total = by_pcn.sum(axis=1)
+    named = by_pcn.copy()
+    named[:, pcn_codes == ""] = -1  # practices without a PCN are counted in the total, never the main PCN
+    best = named.argmax(axis=1)
+    share = np.divide(by_pcn[np.arange(len(best)), best], total, out=np.full(len(best), np.nan), where=total > 0)
+    code = pd.Series(pcn_codes[best]).where((share > 0) & (pcn_codes[best] != ""))
+    return pd.DataFrame({"area_code": area_codes, "main_pcn_code": code,
+                         "main_pcn_name": display_names(code.map(provision.atlas.pcn_names)),
+                         "main_pcn_share": share})[columns]
+
+def main_pcn_of(tables: AreaTables, level: str, area_code: str, year: int, params: AnalysisParams) -> str | None:
+    """The main PCN of one area (as `main_pcns`), or None before PCNs existed or when no PCN serves it."""
+    if year < PCN_FIRST_YEAR:
+        return None
+    practices = serving_practices(tables.provision, area_lsoas(tables, level, area_code, year), year, params)
+    residents = practices.dropna(subset=["pcn_code"]).groupby("pcn_code")["residents"].sum()
+    return None if residents.empty else str(residents.sort_index().idxmax())
 
 
 def people(provision: Provision, lsoa_codes: list[str], year: int) -> dict:
@@ -101,6 +173,7 @@ def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, y
         "area_code": area_code, "area_name": row["area_name"].iloc[0], "level": level, "year": year,
         "measure": measure, "value": float(row["value"].iloc[0]), "rank": row["rank"].iloc[0],
         "n_ranked": int(table["value"].notna().sum()), "basis": row["basis"].iloc[0],
+        "tied": int((table["rank"] == row["rank"].iloc[0]).sum()) if pd.notna(row["rank"].iloc[0]) else 0,
         "london": tables.provision.london_value(measure, year, params),
         "persistence": persistence, "n_lsoa": len(lsoas), "lsoa_codes": lsoas,
         "imd_decile": tables.provision.imd_decile.get(area_code) if level == "lsoa11" else None,
@@ -126,10 +199,11 @@ def practice_profile(provision: Provision, practice_code: str) -> dict | None:
     history = pd.DataFrame({
         "list_size": own["list_size"], "gp_fte": own["gp_fte"],
         "patients_per_gp_fte": patients_per_gp_fte(own["list_size"], own["gp_fte"]),
-        "pcn_code": own["pcn_code"], "pcn_name": own["pcn_code"].map(provision.atlas.pcn_names),
-        "fte_status": own["fte_status"],
+        "pcn_code": own["pcn_code"], "pcn_name": display_names(own["pcn_code"].map(provision.atlas.pcn_names)),
+        "fte_status": own["fte_status"], "caveat": figure_caveats(own["list_size"], own["gp_fte"]).to_numpy(),
     }).join(london_patients_per_gp_fte(provision), how="left").rename_axis("year").reset_index()
     history["fy"] = history["year"].map(fy_label)
+    entry = entry.assign(practice_name=display_names(entry["practice_name"]))
     return {**entry.iloc[0].drop(labels="geometry").to_dict(), "history": history}
 
 
@@ -139,9 +213,10 @@ def pcn_members(provision: Provision, pcn_code: str, year: int) -> pd.DataFrame:
     members = years[(years["year"] == year) & (years["pcn_code"] == pcn_code)]
     return pd.DataFrame({
         "practice_code": members["practice_code"],
-        "practice_name": members["practice_code"].map(provision.atlas.practice_names),
+        "practice_name": display_names(members["practice_code"].map(provision.atlas.practice_names)),
         "list_size": members["list_size"], "gp_fte": members["gp_fte"],
         "patients_per_gp_fte": patients_per_gp_fte(members["list_size"], members["gp_fte"]),
+        "caveat": figure_caveats(members["list_size"], members["gp_fte"]).to_numpy(),
     }).sort_values("practice_code").reset_index(drop=True)
 
 
@@ -162,5 +237,6 @@ def practice_points(provision: Provision, year: int) -> pd.DataFrame:
     """The year's GP practices (as in the supply) with name, PCN name and lon/lat for the map."""
     points = provision.supply_points(year)
     lon, lat = to_lonlat(points["easting"], points["northing"])
-    return points.assign(practice_name=points["practice_code"].map(provision.atlas.practice_names),
-                         pcn_name=points["pcn_code"].map(provision.atlas.pcn_names), lon=lon, lat=lat)
+    return points.assign(practice_name=display_names(points["practice_code"].map(provision.atlas.practice_names)),
+                         pcn_name=display_names(points["pcn_code"].map(provision.atlas.pcn_names)), lon=lon, lat=lat,
+                         caveat=figure_caveats(points["list_size"], points["gp_fte"]).to_numpy())

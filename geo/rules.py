@@ -7,6 +7,10 @@
   both are positive: a missing or zero GP FTE is an incomplete workforce return (111 practices in FY2015/16),
   not a practice with infinitely many patients per GP. Any total over practices (an area, a PCN, London)
   uses the same aligned practices in numerator and denominator.
+* **An implausible practice figure** is shown with a caveat, never hidden: more than
+  `IMPLAUSIBLE_PATIENTS_PER_GP_FTE` patients per GP FTE (about three times London's ~2,000), or under
+  `IMPLAUSIBLE_GP_FTE` fully qualified GP FTE for a list of `SMALL_LIST` or more (a partial workforce return
+  is more likely than one part-time GP serving thousands).
 * **Shared boundaries** coincide only after snapping to the boundary files' millimetre grid.
 """
 from __future__ import annotations
@@ -18,6 +22,9 @@ import shapely
 from data.config import SNAP_GRID_M
 
 NO_WORKFORCE_RETURN = "no workforce return"
+IMPLAUSIBLE_PATIENTS_PER_GP_FTE = 5_000
+IMPLAUSIBLE_GP_FTE = 1.0
+SMALL_LIST = 1_000
 
 
 def practices_counted(practice_years: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -54,3 +61,18 @@ def snap_to_grid(geometries: np.ndarray) -> np.ndarray:
     """Coordinates rounded to the boundary files' millimetre grid (data.config.SNAP_GRID_M), so that the two
     copies of a shared vertex coincide exactly: contiguity and coverage dissolves depend on it."""
     return shapely.transform(geometries, lambda xy: np.round(xy / SNAP_GRID_M) * SNAP_GRID_M)
+
+
+
+def figure_caveats(list_size, gp_fte) -> pd.Series:
+    """Per practice, why its patients per GP FTE is implausible (the rule above), or None."""
+    list_size = pd.Series(pd.to_numeric(pd.Series(list_size), errors="coerce"), dtype=float).reset_index(drop=True)
+    gp_fte = pd.Series(pd.to_numeric(pd.Series(gp_fte), errors="coerce"), dtype=float).reset_index(drop=True)
+    high = pd.Series(patients_per_gp_fte(list_size, gp_fte) > IMPLAUSIBLE_PATIENTS_PER_GP_FTE)
+    low_fte = (gp_fte > 0) & (gp_fte < IMPLAUSIBLE_GP_FTE) & (list_size >= SMALL_LIST)
+    reasons = pd.Series([[] for _ in range(len(gp_fte))], dtype=object)
+    for flagged, text in ((high, f"over {IMPLAUSIBLE_PATIENTS_PER_GP_FTE:,} patients per GP FTE"),
+                          (low_fte, f"under {IMPLAUSIBLE_GP_FTE:g} GP FTE for over {SMALL_LIST:,} patients")):
+        reasons[flagged] = reasons[flagged].map(lambda found, text=text: [*found, text])
+    return reasons.map(lambda found: f"Check: {' and '.join(found)}; likely an incomplete workforce return"
+                       if found else None)

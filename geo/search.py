@@ -21,6 +21,7 @@ from pyproj import Transformer
 from data.config import BNG, NEAREST_AREA_MAX_M, WGS84
 from data.errors import check_crs
 from data.postcodes import display_postcode, looks_like_postcode, lookup_postcodes
+from geo.names import display_names
 
 KIND_ORDER = {"postcode": 0, "practice": 1, "area": 2}
 LEVEL_ORDER = ("icb", "ccg19", "borough", "pcn", "ward", "msoa11", "lsoa11")
@@ -46,7 +47,7 @@ def build_index(practices: pd.DataFrame, areas: dict[str, gpd.GeoDataFrame],
     postcode = gp["postcode"].fillna("").map(display_postcode)
     rows = [pd.DataFrame({
         "kind": "practice", "code": gp["practice_code"].to_numpy(), "level": None,
-        "label": (gp["practice_name"].fillna(gp["practice_code"]).str.title() + " (" + gp["practice_code"] + ", "
+        "label": (display_names(gp["practice_name"]).fillna(gp["practice_code"]) + " (" + gp["practice_code"] + ", "
                   + postcode + ")" + closed).to_numpy(),
         "name": gp["practice_name"].fillna("").str.lower().to_numpy(),
         "text": (gp["practice_name"].fillna("") + " " + gp["practice_code"] + " " + postcode).str.lower().to_numpy(),

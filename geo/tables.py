@@ -12,6 +12,7 @@ from geo.hotspots import getis_ord_gi_star, lsoa_weights
 from geo.levels import LEVEL_CODE_COLUMN, check_level, level_years
 from geo.measures import MEASURES, check_measure
 from geo.memo import Memo
+from geo.names import display_names
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.persistence import classify_persistence
 from geo.provision import Provision
@@ -46,7 +47,7 @@ class AreaTables:
 
     def area_names(self, level: str) -> pd.Series:
         if level == "pcn":
-            return self.provision.atlas.pcn_names
+            return self._cached(("pcn_names",), lambda: display_names(self.provision.atlas.pcn_names))
         return self.provision.atlas.areas[level].set_index("area_code")["area_name"]
 
     def values(self, measure: str, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from data.licences import CODEPOINT_ATTRIBUTION, OGL, OGL_URL, SHORT_ATTRIBUTION
 from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
+from layout.components import WEIGHT_LABELS
 from layout.services import AtlasServices
 
 SOURCES = (  # dataset, publisher, vintage used, licence
@@ -111,11 +112,14 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
         html.P(["Resident population is weighted by age band (GMS Carr-Hill workload index, relative to males "
                 "5-14; persons use the mean of the male and female weights) and optionally by deprivation (up to +"
                 f"{IMD_UPLIFT:.0%} for the most deprived IMD decile). Options: ",
-                "; ".join(f"{key} = {text}" for key, text in WEIGHTINGS.items()), "."], className="small"),
+                "; ".join(f"{WEIGHT_LABELS.get(key, key)}: {text}" for key, text in WEIGHTINGS.items()), "."],
+               className="small"),
         _table(["age band", "male", "female", "weight used"], weights),
         html.H2("Data-quality report"),
-        html.P("What came in, what matched and what was dropped (with the reason), from the last cache build.",
-               className="small"),
-        *_quality(atlas.quality.to_dict()),
-        html.Details([html.Summary("Plain-text report"), html.Pre(atlas.quality.to_text(), className="small")]),
+        html.P("What came in, what matched and what was dropped (with the reason), from the last cache build. "
+               "File, column and join names are written as in the source files.", className="small"),
+        html.Div([*_quality(atlas.quality.to_dict()),
+                  html.Details([html.Summary("Plain-text report"),
+                                html.Pre(atlas.quality.to_text(), className="small")])],
+                 className="quality-report", **{"data-raw-names": "true"}),
     ], className="about-page container-xxl bg-white p-4 rounded shadow-sm")

@@ -29,7 +29,7 @@ def _layout(title: str, y_title: str, height: int, **extra) -> dict:
     return {"title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}}, "height": height,
             "margin": {"l": 52, "r": 14, "t": 52, "b": 36}, "font": FONT, "plot_bgcolor": "white",
             "paper_bgcolor": "white", "hovermode": "x unified",
-            "xaxis": {"type": "category", "gridcolor": "#eee", "tickangle": 0,
+            "xaxis": {"type": "category", "gridcolor": "#eee", "tickangle": "auto",  # turns labels that would collide
                       "dtick": 2 if height and height < 300 else 1},
             "yaxis": {"title": {"text": y_title}, "gridcolor": "#eee", "zeroline": False, "separatethousands": True},
             "legend": {"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 11}}, **extra}

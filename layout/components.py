@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import dcc, html
 
 from data.years import fy_label
@@ -33,9 +34,25 @@ def fmt(value, decimals: int = 0, suffix: str = "") -> str:
     return f"{value:,.{decimals}f}{suffix}"
 
 
+def rank_labels(ranks) -> list[str]:
+    """Ranks as people read a league table: a rank shared by several areas is a tie ('=1'), '–' for none."""
+    ranks = pd.Series(ranks, dtype="Float64").reset_index(drop=True)
+    tied = ranks.map(ranks.value_counts()).fillna(0) > 1
+    return [("–" if pd.isna(r) else f"{'=' if t else ''}{int(r):,}") for r, t in zip(ranks, tied, strict=True)]
+
+
+def rank_sentence(rank, tied: int, total: int) -> str:
+    """'14 of 33', or '=1 of 4,835 (tied with 67 others)'."""
+    if rank is None or pd.isna(rank):
+        return "–"
+    text = f"{'=' if tied > 1 else ''}{int(rank):,} of {total:,}"
+    return text + (f" (tied with {tied - 1:,} other{'s' if tied > 2 else ''})" if tied > 1 else "")
+
+
 def year_marks(years) -> dict:
-    """Slider marks '24/25': every year when few, else every other year counted back from the latest."""
-    step = 1 if len(years) <= 6 else 2
+    """Slider marks '24/25': every year when few, else every other year counted back from the latest (six
+    labels side by side collide in the narrow controls column)."""
+    step = 1 if len(years) <= 4 else 2
     last = len(years) - 1
     return {int(y): {"label": fy_label(y)[4:]} for i, y in enumerate(years) if (last - i) % step == 0}
 

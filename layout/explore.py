@@ -5,13 +5,16 @@ what a click or search selects is layout/explore_select.py, the side panel is la
 """
 from __future__ import annotations
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from data.licences import SHORT_ATTRIBUTION
 from layout.components import download_button, footnote, notices, view_controls, view_switch
 from layout.explore_panel import empty_panel
 from layout.explore_table import map_title, table_grid
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
+from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query
 
@@ -27,11 +30,18 @@ def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
         view_controls("explore", view, services.view_options, with_map_controls=True),
         html.Div([download_button("explore-download-csv", "CSV"),
                   download_button("explore-download-geojson", "GeoJSON"),
-                  html.A("⧉ Permalink", id="explore-permalink", href=view_query(view),
-                         className="btn btn-sm btn-outline-secondary me-1 mb-1")],
+                  html.A("Link to this view", id="explore-permalink", href=view_query(view),
+                         className="btn btn-sm btn-outline-secondary me-1 mb-1"),
+                  html.A("⤓ Download briefing (PDF)", id="explore-briefing", href=briefing_href(view_query(view)),
+                         download="", className="btn btn-sm btn-outline-secondary me-1 mb-1")],
                  className="mt-1 no-print"),
         html.Div("Map image: camera icon on the map toolbar.", className="form-text"),
     ]), class_name="controls-card shadow-sm")
+
+
+def briefing_href(query: str) -> str:
+    """The one-page briefing (PDF) of the view in `query` (served by callbacks/briefing.py)."""
+    return dash.get_relative_path("/briefing.pdf") + query
 
 
 def page(services: AtlasServices, /, **url_params) -> html.Div:
@@ -54,10 +64,13 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
                            html.Button(id="explore-clear"), view_switch("explore-show-as")], hidden=True)
-        return html.Div(stores + [hidden] + map_column, className="embed-view")
+        attribution = html.Div(SHORT_ATTRIBUTION, className="basis-footnote embed-attribution")
+        return html.Div(stores + [hidden] + map_column + [attribution], className="embed-view")
     return html.Div(stores + [dbc.Row([
-        dbc.Col(_controls_card(services, view), xs=12, lg=3, xxl=2, class_name="controls-column"),
-        dbc.Col(map_column, xs=12, lg=6, xxl=7, class_name="map-column"),
+        dbc.Col(offcanvas("explore-controls", "Map settings", _controls_card(services, view)), xs=12, lg=3, xxl=2,
+                class_name="controls-column"),
+        dbc.Col([offcanvas_button("explore-controls", "Map settings"), *map_column], xs=12, lg=6, xxl=7,
+                class_name="map-column"),
         dbc.Col(html.Div([dbc.Button("Clear selection", id="explore-clear", size="sm", color="link",
                                      class_name="float-end no-print p-0"),
                           html.Div(empty_panel(), id="explore-panel")], className="detail-panel"), xs=12, lg=3,

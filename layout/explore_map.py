@@ -7,7 +7,7 @@ browser (a full figure for new geometry, Patches otherwise).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import orjson
 import pandas as pd
@@ -17,7 +17,7 @@ from data.years import PCN_FIRST_YEAR, fy_label
 from geo.hotspots import GOOD_CLUSTER, POOR_CLUSTER
 from geo.levels import LEVELS
 from geo.measures import MEASURES
-from geo.profiles import practice_points
+from geo.profiles import main_pcn_of, main_pcns, practice_points
 from layout.classes import Classing, classify
 from layout.components import persistence_note
 from layout.geometry import WebLayer
@@ -39,6 +39,7 @@ from layout.services import AtlasServices
 from layout.view import SCHEMES, View
 
 LEGEND_SELECTED = "explore-legend-selected"
+MAIN_PCN_COLUMNS = ("main_pcn_code", "main_pcn_name", "main_pcn_share")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def map_content(services: AtlasServices, view: View, layer: WebLayer, urls: dict
     updates = {"practices": practices_update(points)}
     outlines = {"boroughs": services.layers.of("borough", view.year).codes, "pcn": pcn_codes, "persistent": persistent,
                 "poor_cluster": clusters[POOR_CLUSTER], "good_cluster": clusters[GOOD_CLUSTER],
-                "selected": selected_outline(services, view)}
+                "selected": selected_outline(services, view), "main_pcn": main_pcn_outline(services, view)}
     unit = wrap(spec.unit, 28, " ")
     image = {"options": {**MAP_CONFIG["toImageButtonOptions"], "filename": export_stem(view)},
              "slot": SLOT["choropleth"], "trace": image_trace(classing, f"<b>{spec.label}</b><br><sub>{unit}</sub>")}
@@ -136,7 +137,7 @@ def values_csv(view: View, content: MapContent) -> str:
     table = content.table.assign(measure=spec.label, unit=spec.unit, level=LEVELS[view.level],
                                  fy=fy_label(view.year), value=content.table["value"].round(6))
     columns = ["area_code", "area_name", "level", "fy", "measure", "unit", "value", "rank", "class",
-               "persistence_class", "years_poor", "basis"]
+               "persistence_class", "years_poor", *MAIN_PCN_COLUMNS, "basis"]
     return safe_csv(table[[c for c in columns if c in table.columns]])
 
 
@@ -144,10 +145,20 @@ def layer_properties(view: View, content: MapContent) -> list[dict]:
     """Per-feature properties for the GeoJSON download (values, class colour, basis)."""
     table = content.table.assign(colour=content.classing.colours, measure=view.measure, fy=fy_label(view.year))
     keep = [c for c in ("area_code", "area_name", "measure", "fy", "value", "rank", "class", "colour",
-                        "persistence_class", "basis") if c in table.columns]
+                        "persistence_class", *MAIN_PCN_COLUMNS, "basis") if c in table.columns]
     frame = table[keep].astype(object).where(table[keep].notna(), None)
     frame["rank"] = [None if r is None else int(r) for r in frame["rank"]]
     return frame.to_dict("records")
+
+
+def export_values(services: AtlasServices, view: View) -> tuple[MapContent, WebLayer]:
+    """What the CSV and GeoJSON downloads hold: the map's values plus each area's main PCN (code, name and
+    share of its registered residents; geo.profiles.main_pcns)."""
+    content, layer, _ = map_values_for_view(services, view)
+    main = main_pcns(services.tables, view.level, view.year, view.params)
+    table = content.table.merge(main, on="area_code", how="left")
+    table["main_pcn_share"] = table["main_pcn_share"].round(4)
+    return replace(content, table=table), layer
 
 
 def map_values_for_view(services: AtlasServices, view: View) -> tuple[MapContent, WebLayer, dict]:
@@ -155,6 +166,14 @@ def map_values_for_view(services: AtlasServices, view: View) -> tuple[MapContent
     layer = services.layers.of(view.level, view.year)
     urls = services.layers.urls(view.level, view.year)
     return map_content(services, view, layer, urls), layer, urls
+
+
+def main_pcn_outline(services: AtlasServices, view: View) -> list[str]:
+    """The selected area's main PCN catchment (none at PCN level, where the selection is the catchment)."""
+    if not selected_outline(services, view) or view.level == "pcn":
+        return []
+    code = main_pcn_of(services.tables, view.level, view.area, view.year, view.params)
+    return [code] if code in set(services.layers.of("pcn", view.year).codes) else []
 
 
 def selected_outline(services: AtlasServices, view: View) -> list[str]:

@@ -14,6 +14,7 @@ from geo.profiles import (
     area_trend,
     london_patients_per_gp_fte,
     practice_points,
+    serving_pcns,
     serving_practices,
 )
 from geo.search import to_lonlat
@@ -43,7 +44,8 @@ def panel_for(services: AtlasServices, view: View, query: str):
             points = practice_points(tables.provision, view.year).set_index("practice_code")
             top = points.reindex(practices["practice_code"].head(10)).dropna(subset=["lat"]).reset_index()
             trend = area_trend(tables, view.measure, view.level, view.area, view.params)
-            return area_panel(profile, trend, practices, top, spec, LEVELS[view.level],
+            pcns = serving_pcns(tables, practices, view.measure, view.year, view.params)
+            return area_panel(profile, trend, practices, pcns, top, spec, LEVELS[view.level],
                               services.layers.url(view.level, view.year),
                               area_camera(services, view, profile["lsoa_codes"]), view.params.cut, query)
     if view.practice:

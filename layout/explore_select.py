@@ -11,7 +11,7 @@ import pandas as pd
 from data.postcodes import display_postcode, lookup_postcodes
 from geo.levels import LEVEL_CODE_COLUMN
 from geo.search import lsoa_at, to_lonlat
-from layout.explore_map import selected_outline
+from layout.explore_map import main_pcn_outline, selected_outline
 from layout.mapfig import SLOT, map_patch, outline_patch, pin_update
 from layout.services import AtlasServices
 from layout.view import View
@@ -104,8 +104,10 @@ def selection_change(services: AtlasServices, trigger: str | None, click: dict |
     level = target["level"] if target else view.level
     change = {"selection": selection, "level": level, **unchanged, "message": target["label"] if target else ""}
     if level == view.level:  # same map: outline now; a new level redraws with the selection
-        codes = selected_outline(services, view.with_(**selection))
-        change.update(paint=outline_patch("selected", codes), legend_hidden=not codes)
+        selected = view.with_(**selection)
+        codes = selected_outline(services, selected)
+        change.update(paint=outline_patch({"selected": codes, "main_pcn": main_pcn_outline(services, selected)}),
+                      legend_hidden=not codes)
     if target:
         camera = target["camera"]
         pin = pin_update(camera["lat"], camera["lon"], target["pin"]) if target["pin"] else pin_update(None, None)

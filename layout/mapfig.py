@@ -37,10 +37,11 @@ from dash import Patch
 
 from data.licences import SHORT_ATTRIBUTION
 from layout.classes import Classing
+from layout.components import rank_labels
 from layout.figure_text import plotly_text
 
-TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "selected", "practices",
-          "pin")
+TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "main_pcn", "selected",
+          "practices", "pin")
 SLOT = {name: i for i, name in enumerate(TRACES)}
 LONDON_CENTRE = {"lat": 51.4905, "lon": -0.1115}
 LONDON_ZOOM = 8.9
@@ -72,6 +73,7 @@ OUTLINES = {  # trace slot -> style
     "persistent": Outline("Persistent poor provision", "#08306b", 1.6, "layer"),
     "poor_cluster": Outline("Poor-provision cluster (Gi*)", "#7b3294", 1.8, "lsoa"),
     "good_cluster": Outline("Good-provision cluster (Gi*)", "#1a9850", 1.8, "lsoa"),
+    "main_pcn": Outline("Main PCN of the selected area", "#e7298a", 2.5, "pcn"),
     "selected": Outline("Selected area", "#00a6d6", 3.5, "layer"),
 }
 PAINTED = tuple(OUTLINES)  # all drawn by assets/explore_map.js, not Plotly
@@ -136,7 +138,7 @@ def paint_update(classing: Classing, values: np.ndarray, ranks: pd.Series, decim
     return {
         "layer": urls["layer"], "palette": list(classing.palette), "colour": classing.index,
         "values": [format(v, spec) if math.isfinite(v) else "no data" for v in np.asarray(values, float).tolist()],
-        "ranks": [str(int(r)) if math.isfinite(r) else "–" for r in np.asarray(ranks, float).tolist()],
+        "ranks": rank_labels(ranks),
         "tooltip": [f"{{value}} {unit}", f"London rank {{rank}} of {count:,} (1 = poorest)"],
         "outline": {"colour": AREA_EDGE, "zoom": OUTLINE_FROM_ZOOM.get(level, 0.0)},
         "outlines": {str(SLOT[name]): {"url": urls[OUTLINES[name].geometry],
@@ -160,10 +162,12 @@ def paint_patch(paint: dict) -> Patch:
     return patch
 
 
-def outline_patch(slot: str, codes) -> Patch:
-    """One PAINTED outline's new codes, as a Patch of the paint store (a click outlines its area)."""
+def outline_patch(outlines: dict[str, list]) -> Patch:
+    """PAINTED outlines' new codes (slot -> codes), as a Patch of the paint store (a click outlines its area and
+    its main PCN)."""
     patch = Patch()
-    patch["outlines"][str(SLOT[slot])]["codes"] = list(codes)
+    for slot, codes in outlines.items():
+        patch["outlines"][str(SLOT[slot])]["codes"] = list(codes)
     return patch
 
 
@@ -174,7 +178,7 @@ def practices_update(points: pd.DataFrame | None) -> dict:
     size = 5 + 13 * np.sqrt(points["list_size"].fillna(0).clip(lower=0) / max(points["list_size"].max(), 1))
     return {
         "lat": points["lat"].round(5).tolist(), "lon": points["lon"].round(5).tolist(),
-        "customdata": [[code, str(name).title(), pcn if isinstance(pcn, str) else "–", _number(size),
+        "customdata": [[code, str(name), pcn if isinstance(pcn, str) else "–", _number(size),
                         _number(fte, 1) if reported else "not reported", _number(ratio)]
                        for code, name, pcn, size, fte, reported, ratio in zip(
                            points["practice_code"], points["practice_name"].fillna(points["practice_code"]),
@@ -220,6 +224,7 @@ def map_figure(urls: dict[str, str], updates: dict[str, dict], layout_update: di
         _outline_trace("persistent", urls),
         _outline_trace("poor_cluster", urls),
         _outline_trace("good_cluster", urls),
+        _outline_trace("main_pcn", urls),
         _outline_trace("selected", urls),
         {"type": "scattermap", "name": "GP practices (size = list)", "mode": "markers", "lat": [], "lon": [],
          "marker": {"size": [], "color": [], "colorscale": PRACTICE_SCALE, "cmin": 1000, "cmax": 4000,

@@ -51,6 +51,7 @@ def map_legend(classing: Classing, title: str, unit: str, outlines: list[str], s
     """Title, colour key and the outlines drawn (`outlines`: OUTLINES slots); the selected-area row has its own
     id so a click can show it without redrawing the legend."""
     rows = [_row(_line(slot), OUTLINES[slot].name) for slot in outlines]
-    rows.append(_row(_line("selected"), OUTLINES["selected"].name, id=selected_id, hidden=not selected))
+    rows.append(html.Li([_line("selected"), html.Span(OUTLINES["selected"].name), _line("main_pcn"),
+                         html.Span("its main PCN")], className="legend-row", id=selected_id, hidden=not selected))
     return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"),
             _colour_key(classing), html.Ul(rows, className="legend-outlines")]

@@ -13,7 +13,7 @@ from geo.search import to_lonlat
 from layout.chart_text import described_graph
 from layout.charts import practice_history_figure, practice_ratio_figure, small_map
 from layout.components import fmt, notices
-from layout.panels import CHART_CONFIG, practice_link
+from layout.panels import CHART_CONFIG, caveat_badge, practice_link, practice_title
 from layout.services import AtlasServices
 from layout.tables import grid, number_column
 from layout.view import View, parse_view, view_query
@@ -44,8 +44,10 @@ def _facts(profile: dict, history: pd.DataFrame, year: int) -> dbc.Card:
         items.append(f"{fy_label(int(last['year']))}: {fmt(last['list_size'])} registered patients, "
                      f"{fmt(last['gp_fte'], 1)} GP FTE, {fmt(last['patients_per_gp_fte'])} patients per GP FTE "
                      f"(London {fmt(last['london_patients_per_gp_fte'])})")
-    return dbc.Card(dbc.CardBody([html.H4(str(profile["practice_name"]).title(), id="practice-title"),
-                                  html.Ul([html.Li(text) for text in items], className="mb-0")]),
+    caveat = latest["caveat"].iloc[0] if len(latest) else None
+    return dbc.Card(dbc.CardBody([html.H4(practice_title(profile), id="practice-title"),
+                                  html.Ul([html.Li(text) for text in items], className="mb-1"),
+                                  caveat_badge(caveat)]),
                     class_name="shadow-sm mb-3")
 
 
@@ -62,7 +64,8 @@ def _members(services: AtlasServices, profile: dict, history: pd.DataFrame, year
                 "minWidth": 200},
                {"field": "practice_code", "headerName": "Code", "width": 95, "minWidth": 95, "filter": False},
                number_column("list_size", "List", 0), number_column("gp_fte", "GP FTE", 1),
-               number_column("patients_per_gp_fte", "Patients per GP FTE", 0)]
+               number_column("patients_per_gp_fte", "Patients per GP FTE", 0),
+               {"field": "caveat", "headerName": "Caveat", "minWidth": 220, "wrapText": True, "autoHeight": True}]
     return html.Div([
         html.H5(f"{chosen['pcn_name']} ({chosen['pcn_code']}), {fy_label(int(chosen['year']))}: "
                 f"{len(members)} member practices", className="mt-2"),
@@ -77,7 +80,7 @@ def _flows(services: AtlasServices, profile: dict) -> html.Div:
                       className="text-muted")
     names = services.provision.lsoa.set_index("area_code")["area_name"]
     lon, lat = to_lonlat([profile["easting"]], [profile["northing"]])
-    point = pd.DataFrame({"lon": lon, "lat": lat, "label": [str(profile["practice_name"]).title()]})
+    point = pd.DataFrame({"lon": lon, "lat": lat, "label": [practice_title(profile)]})
     figure = small_map(services.layers.url("lsoa11", PCN_FIRST_YEAR), flows["lsoa11_code"].tolist(),
                        flows["patients"].tolist(), [f"{names.get(c, c)}: {n:,} patients" for c, n in
                                                     zip(flows["lsoa11_code"], flows["patients"], strict=True)],
@@ -97,7 +100,8 @@ def _flows(services: AtlasServices, profile: dict) -> html.Div:
 
 def practice_content(services: AtlasServices, view: View) -> html.Div:
     if not view.practice:
-        return html.P("Choose a practice above, or click a practice dot on the map.", className="text-muted mt-3")
+        return html.P("Choose a practice above (by name, code or postcode), or open one from the Explore map's "
+                      "area panel or its GP practices layer.", className="text-muted mt-3")
     profile = practice_profile(services.provision, view.practice)
     history = profile["history"]
     query = view_query(view, practice=None, area=None)

@@ -13,6 +13,7 @@ from dash import dcc, html
 from data.licences import SHORT_ATTRIBUTION
 from layout.pages import PAGES, page_for
 from layout.services import AtlasServices
+from layout.share import share_button, share_modal
 
 APP_TITLE = "London GP Provision Atlas"
 LANGUAGE = "en-GB"
@@ -24,14 +25,21 @@ def nav_id(path: str) -> dict:
 
 
 def navbar() -> dbc.Navbar:
+    """Brand, Share and the page links; below the lg breakpoint the links fold behind a Menu button."""
     links = [dbc.NavItem(dbc.NavLink(page.label, href=dash.get_relative_path(page.path), id=nav_id(page.path),
                                      active="exact"))
              for page in PAGES if page.in_navbar]
     return dbc.Navbar(dbc.Container([
-        dbc.NavbarBrand([html.Span("●", className="brand-dot me-2"), APP_TITLE],
+        dbc.NavbarBrand([html.Span("●", className="brand-dot me-2", **{"aria-hidden": "true"}), APP_TITLE],
                         href=dash.get_relative_path("/"), class_name="fw-semibold"),
-        dbc.Nav(links, navbar=True, class_name="ms-auto"),
-    ], fluid=True), id="navbar", color="dark", dark=True, class_name="py-1 mb-2 no-print")
+        html.Div([share_button(),
+                  html.Button([html.Span(className="navbar-toggler-icon"), html.Span("Menu", className="ms-1")],
+                              id="navbar-toggle", type="button", className="navbar-toggler ms-2 py-1", n_clicks=0,
+                              **{"aria-controls": "navbar-links", "aria-expanded": "false"})],
+                 className="d-flex align-items-center order-lg-last"),
+        dbc.Collapse(dbc.Nav(links, navbar=True, class_name="ms-auto"), id="navbar-links", navbar=True,
+                     is_open=False),
+    ], fluid=True), id="navbar", color="dark", dark=True, expand="lg", class_name="py-1 mb-2 no-print")
 
 
 def with_language(index_string: str) -> str:
@@ -56,6 +64,7 @@ def shell() -> html.Div:
         html.Main(id="page", className="container-fluid pb-2"),
         html.Footer([SHORT_ATTRIBUTION, " ", dcc.Link("About the data", href=dash.get_relative_path("/about"))],
                     id="footer", className="site-footer container-fluid"),
+        share_modal(),
     ], id="shell")
 
 

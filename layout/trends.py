@@ -12,9 +12,10 @@ from geo.measures import MEASURES
 from geo.tables import AreaTables
 from layout.chart_text import described_graph
 from layout.charts import distribution_figure
-from layout.components import download_button, footnote, notices, persistence_note, view_controls
+from layout.components import download_button, fmt, footnote, notices, persistence_note, view_controls
+from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
-from layout.tables import grid, number_column
+from layout.tables import grid, number_column, print_table
 from layout.view import View, parse_view, view_query
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True,
@@ -24,8 +25,9 @@ CHART_CONFIG = {"displaylogo": False, "responsive": True,
 def ranking_columns(view: View) -> list[dict]:
     spec = MEASURES[view.measure]
     return [
-        {"field": "rank", "headerName": "Rank (1 = poorest)", "type": "rightAligned", "width": 90,
-         "filter": "agNumberColumnFilter", "sort": "asc"},
+        {"field": "rank", "headerName": "Rank", "headerTooltip": "1 = poorest provision; '=' marks a tie",
+         "type": "rightAligned", "width": 90, "filter": "agNumberColumnFilter", "sort": "asc",
+         "valueFormatter": {"function": "params.value == null ? '–' : (params.data.tied ? '=' : '') + params.value"}},
         {"field": "area_name", "headerName": "Area", "minWidth": 170, "flex": 2},
         {"field": "area_code", "headerName": "Code", "width": 110},
         number_column("value", f"{spec.label} ({fy_label(view.year)})", spec.decimals, width=120),
@@ -63,9 +65,39 @@ def trends_content(services: AtlasServices, view: View) -> tuple[list[dict], lis
                                  height=None if view.embed else 360)
     basis = tables.provision.basis(view.measure, view.year, view.params)
     text = f"{spec.label} by {LEVELS[view.level]}, {fy_label(view.year)}; {spec.unit}. {note} Basis: {basis}."
-    rows = table[["rank", "area_name", "area_code", "value", "change", "slope_per_year", "persistence_class",
+    table = table.assign(tied=table["rank"].map(table["rank"].value_counts()).fillna(0).gt(1))
+    text += ties_note(table, spec.decimals)
+    rows = table[["rank", "tied", "area_name", "area_code", "value", "change", "slope_per_year", "persistence_class",
                   "years_poor"]].astype(object).where(table.notna(), None).to_dict("records")
     return rows, ranking_columns(view), figure, text
+
+
+def ties_note(table: pd.DataFrame, decimals: int) -> str:
+    """' Ties: 68 areas share rank 1 (value 0.00).' for the largest tie, or nothing when every rank is unique."""
+    counts = table["rank"].dropna().value_counts()
+    if counts.empty or counts.max() < 2:
+        return ""
+    rank = counts.idxmax()
+    value = table.loc[table["rank"] == rank, "value"].iloc[0]
+    ties = int((counts > 1).sum())
+    return (f" Ties share a rank ('='): {int(counts.max()):,} areas share rank {int(rank)} "
+            f"(value {value:,.{decimals}f}); {ties:,} tied rank{'s' if ties > 1 else ''} in all.")
+
+
+PRINTED_ROWS = 30  # ranking rows on paper (the rest: 'and N more')
+
+
+def ranking_print_table(rows: list[dict], view: View) -> html.Div:
+    """The poorest areas of the ranking as whole rows on paper (the grid prints as a cut-off scroll box)."""
+    spec = MEASURES[view.measure]
+    frame = pd.DataFrame(rows or [], columns=["rank", "tied", "area_name", "value", "persistence_class"])
+    frame = frame.sort_values("rank", na_position="last").head(PRINTED_ROWS)
+    ranks = [("=" if tied else "") + fmt(rank) for rank, tied in zip(frame["rank"], frame["tied"], strict=True)]
+    text = pd.DataFrame({"rank": ranks,
+                         "area": frame["area_name"], "value": [fmt(v, spec.decimals) for v in frame["value"]],
+                         "persistence": frame["persistence_class"].fillna("–")})
+    return print_table(text, {"rank": "Rank", "area": "Area", "value": f"{spec.label} ({spec.unit})",
+                              "persistence": "Persistence"}, len(rows or []), "areas")
 
 
 def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> str:
@@ -86,16 +118,17 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
               dcc.Download(id="trends-download")]
     if view.embed:
         return html.Div(stores + [html.Div(view_controls("trends", view, services.view_options), hidden=True),
-                                  html.Div(grid("trends-grid", [], []), hidden=True),
+                                  html.Div([grid("trends-grid", [], []), html.Div(id="trends-print")], hidden=True),
                                   html.Button(id="trends-download-csv", hidden=True), chart,
                                   footnote("trends-footnote")])
     return html.Div(stores + [dbc.Row([
-        dbc.Col(dbc.Card(dbc.CardBody(view_controls("trends", view, services.view_options)), class_name="shadow-sm"),
+        dbc.Col(offcanvas("trends-controls", "Settings", dbc.Card(dbc.CardBody(
+            view_controls("trends", view, services.view_options)), class_name="shadow-sm")),
                 xs=12, lg=3, xxl=2, class_name="controls-column no-print"),
-        dbc.Col([notices(view),
+        dbc.Col([offcanvas_button("trends-controls", "Settings"), notices(view),
                  html.Div([html.H4("Trends and rankings", className="mb-1 d-inline-block me-3"),
                            download_button("trends-download-csv", "CSV of the table as shown")]),
                  footnote("trends-footnote"),
-                 grid("trends-grid", [], [], height="430px"),
+                 grid("trends-grid", [], [], height="430px"), html.Div(id="trends-print"),
                  chart], xs=12, lg=9, xxl=10),
     ], class_name="g-3")])

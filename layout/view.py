@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode
 
+from data.years import fy_label
 from geo.params import CUT_MAX, D0_RANGE, D0_STEP, DEFAULT_PARAMS, AnalysisParams
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)", "continuous": "Continuous"}
@@ -112,7 +113,8 @@ def parse_view(params: Mapping[str, str] | str | None, options: ViewOptions) -> 
         note("level", level, f"no {options.measures[measure]} data at this level", options.levels[base.level])
         level, years = base.level, options.years[(measure, base.level)]
     year = _integer(params.get("year"), max(years), lambda y: y in years,
-                    lambda raw: note("year", raw, f"no data for that year (years: {years[0]}-{years[-1]})", max(years)))
+                    lambda raw: note("year", raw, f"no data for that year (years: {fy_label(years[0])} to "
+                                             f"{fy_label(years[-1])})", fy_label(max(years))))
     default = base.params
     weights = choice("weights", options.weightings, default.weights)
     lo, hi = D0_RANGE

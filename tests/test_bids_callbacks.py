@@ -118,8 +118,8 @@ def test_render_with_no_bids_explains_what_to_do(cb):
     grid, cards, figure, footnote, notes, summary, pending = triggered(
         "bids-store.data", cb.render, rows=[], focus=None, mode="after", pending=None, controls=CONTROLS, base=BASE)
     assert grid == [] and isinstance(figure, Patch) and notes == [] and pending == ""
-    assert "0 of 0" in str(cards) and "Add a site or upload a CSV" in str(summary)
-    assert footnote.startswith("combined scenario, FY2023/24")
+    assert "No bids yet" in str(cards) and "0 of 0" not in str(cards) and "Add a site or upload a CSV" in str(summary)
+    assert footnote.startswith("No bids scored yet (FY2023/24)")
 
 
 def test_render_scores_valid_rows_lists_bad_ones_and_reports_bad_closures(cb):
@@ -130,6 +130,8 @@ def test_render_scores_valid_rows_lists_bad_ones_and_reports_bad_closures(cb):
     assert grid[0]["status"] == "ok" and grid[0]["rank"] == 1 and grid[0]["lifted_need"] > 0
     assert grid[1]["status"].startswith("postcode 'ZZ99 9ZZ'") and grid[1]["rank"] is None
     assert "1 of 2" in str(cards) and "Bid summary: Thamesmead" in str(summary)
+    assert "Residents lifted out of the bottom quintile per added GP FTE:" in footnote  # the objective in words
+    assert "need-weighted residents" in str(cards) and "lifted_per_fte" not in footnote
     assert any("close NOPE1" in str(note.children) for note in notes)
 
 
@@ -173,8 +175,9 @@ def test_map_clicks_propose_an_uplift_or_a_site_at_an_area_centre(cb, page_layou
 @pytest.mark.parametrize("filename, text, message", [
     ("bids.xlsx", "label,postcode,added_gp_fte\nA,SE28 8RD,2\n", "Upload refused: bids.xlsx is not a CSV file"),
     ("big.csv", "label,postcode,added_gp_fte\n" + "A,SE28 8RD,2\n" * 200_000, "MB; bid files are limited to 2 MB"),
-    ("nofte.csv", "label,postcode\nA,SE28 8RD\n", "Upload refused: nofte.csv has no added_gp_fte column"),
-    ("nowhere.csv", "label,added_gp_fte\nA,2\n", "has no a location (postcode"),
+    ("nofte.csv", "label,postcode\nA,SE28 8RD\n", ("Upload refused: nofte.csv needs a column named added_gp_fte; "
+                                                       "its columns are label, postcode")),
+    ("nowhere.csv", "label,added_gp_fte\nA,2\n", "needs a location (postcode"),
     ("empty.csv", "", "Upload refused: empty.csv is empty"),
 ], ids=["not-csv", "over-2-MB", "no-fte-column", "no-location-column", "empty"])
 def test_refused_uploads_leave_the_list_untouched(cb, filename, text, message):

@@ -1,4 +1,6 @@
 """Explore callbacks called directly on the real data: representative and bad inputs."""
+import csv
+import io
 import json
 import re
 
@@ -74,9 +76,10 @@ def test_selection_changes_from_clicks_search_and_clear(svc):
     change = selection_change(svc, "explore-map", area_click, None, view)
     assert change["selection"] == {"area": "E01000001", "practice": None} and change["level"] == "lsoa11"
     assert change["patch"] is None and change["legend_hidden"] is False  # a click leaves the figure alone
-    (outline,) = change["paint"].to_plotly_json()["operations"]
-    assert outline["location"] == ["outlines", "6", "codes"] and outline["params"]["value"] == ["E01000001"]
-    practice_click = {"points": [{"curveNumber": 7, "customdata": ["F83004", "Archway"]}]}
+    from layout.mapfig import SLOT
+    outlines = {op["location"][1]: op["params"]["value"] for op in change["paint"].to_plotly_json()["operations"]}
+    assert outlines == {str(SLOT["selected"]): ["E01000001"], str(SLOT["main_pcn"]): ["U07169"]}  # Shoreditch Park
+    practice_click = {"points": [{"curveNumber": SLOT["practices"], "customdata": ["F83004", "Archway"]}]}
     assert selection_change(svc, "explore-map", practice_click, None, view)["selection"]["practice"] == "F83004"
     assert selection_change(svc, "explore-map", {"points": []}, None, view) is None
     assert selection_change(svc, "explore-clear", None, None, view)["selection"] == {"area": None, "practice": None}
@@ -112,22 +115,27 @@ def test_panel_for_an_area_a_practice_and_nothing(svc):
 
 def test_url_sync_keeps_the_whole_view_and_the_camera(svc):
     from callbacks.explore import sync_url
-    query, permalink, base = sync_url(svc, {"area": "E01000001", "practice": None},
-                                      {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5}, CONTROLS, "")
-    assert query == permalink == base
+    query, permalink, base, briefing = sync_url(svc, {"area": "E01000001", "practice": None},
+                                                {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5},
+                                                CONTROLS, "")
+    assert query == permalink == base and briefing.endswith("/briefing.pdf" + query)
     assert "area=E01000001" in query and "lat=51.51000" in query and "zoom=12.50" in query
     assert "lat=51.51" in sync_url(svc, None, {"autosize": True}, CONTROLS, query)[0]  # camera kept from the base
 
 
 def test_downloads_csv_and_geojson_content(svc):
     from callbacks.common import current_view
-    from layout.explore_map import layer_properties, map_values_for_view, values_csv
+    from layout.explore_map import export_values, layer_properties, values_csv
     from layout.explore_panel import serving_csv
     from layout.geometry import layer_geojson
     view = current_view(svc, "", {**CONTROLS, "level": "borough"}, area="E09000007")
-    content, layer, _ = map_values_for_view(svc, view)
-    lines = values_csv(view, content).splitlines()
-    assert lines[0].startswith("area_code,area_name,level,fy,measure,unit,value,rank,class") and len(lines) == 34
+    content, layer = export_values(svc, view)
+    rows = list(csv.DictReader(io.StringIO(values_csv(view, content))))
+    assert list(rows[0])[:9] == ["area_code", "area_name", "level", "fy", "measure", "unit", "value", "rank", "class"]
+    assert len(rows) == 33 and all(row["main_pcn_code"].startswith("U") for row in rows)
+    camden = next(row for row in rows if row["area_code"] == "E09000007")
+    assert camden["main_pcn_name"].endswith("PCN") and 0 < float(camden["main_pcn_share"]) < 1
     geojson = json.loads(layer_geojson(layer, layer_properties(view, content)))
     assert len(geojson["features"]) == 33 and geojson["features"][0]["properties"]["colour"].startswith("#")
+    assert {"main_pcn_code", "main_pcn_name", "main_pcn_share"} <= set(geojson["features"][0]["properties"])
     assert serving_csv(svc, view).splitlines()[0].startswith("practice_code,practice_name")

@@ -17,11 +17,13 @@ def test_table_prefers_the_current_release_and_marks_terminated_postcodes():
 
 def test_lookup_any_spacing_and_case_with_a_reason_for_every_failure():
     table = postcode_table(CURRENT, OLDER)
-    queries = pd.Series(["n20  0dh", "e1 6an", "B9 4EY", "SE99 9ZZ", "hello", "", None], index=list("abcdefg"))
+    queries = pd.Series(["n20  0dh", "e1 6an", "B9 4EY", "SE99 9ZZ", "hello", "", None, "ZZ9 9ZZ"],
+                        index=list("abcdefgh"))
     found = lookup_postcodes(queries, table)
     assert found["status"].to_dict() == {
         "a": "ok", "b": "ok", "c": "outside London", "d": "not found among Greater London postcodes",
-        "e": "not a UK postcode", "f": "no postcode given", "g": "no postcode given"}
+        "e": "not a UK postcode", "f": "no postcode given", "g": "no postcode given",
+        "h": "not a UK postcode"}  # well formed, but ZZ is no UK postcode area: not "outside London"
     assert found.loc["a", ["easting", "northing"]].tolist() == [527543.0, 193905.0]
     assert found.loc[["c", "d", "e"], "easting"].isna().all()
 

@@ -102,7 +102,11 @@ def test_reflows_without_sideways_scrolling_at_320px_and_200_percent_zoom(path, 
     assert sideways["excess"] == 0, sideways
     if path.startswith("/?"):
         assert tab.is_visible("#explore-map") and tab.is_visible("#explore-legend")
-        assert tab.is_visible("#panel-title") and tab.is_visible("#explore-measure")
+        assert tab.is_visible("#panel-title")
+        tab.click("[data-offcanvas-target=explore-controls]")  # below lg the controls open in a side panel
+        tab.wait_for_selector("#explore-controls.show")
+        assert tab.is_visible("#explore-measure") and overflow(tab)["excess"] == 0
+        tab.keyboard.press("Escape")
     tab.screenshot(path=shots / f"reflow-{width}-{path.strip('/?').split('?')[0] or 'explore'}.png", full_page=True)
 
 

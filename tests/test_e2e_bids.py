@@ -74,7 +74,7 @@ def test_add_a_bid_by_postcode_see_scores_maps_and_its_printable_page(tab, app_u
     printable = tab.get_attribute("#bids-print-link", "href")
     assert "print=1" in printable and "focus=1" in printable
     open_bids(tab, tab.url + "&embed=1")  # for an iframe: the map and its footnote only
-    assert tab.locator("#bids-map").is_visible() and "combined scenario, FY2023/24" in tab.inner_text("#bids-footnote")
+    assert tab.locator("#bids-map").is_visible() and "Combined scenario, FY2023/24" in tab.inner_text("#bids-footnote")
     assert not any(tab.locator(hidden).is_visible()
                    for hidden in ("#navbar", "#bids-add", "#bids-grid", "#bids-summary"))
     tab.screenshot(path=shots / "bids-embed.png")
@@ -97,7 +97,7 @@ def test_upload_csv_list_bad_rows_download_ranked_csv_and_share_the_link(tab, ap
     big.write_text("label,postcode,added_gp_fte\n" + "A,SE28 8RD,2\n" * 200_000)
     tab.set_input_files("#bids-upload input[type=file]", str(big))
     tab.wait_for_selector("#bids-upload-message >> text=bid files are limited to 2 MB")
-    assert "0 of 0" in card(tab, "Bids scored")  # refused files change nothing
+    assert "Add a site, click the map" in card(tab, "No bids yet")  # refused files change nothing
 
     upload = tmp_path / "shortlist.csv"
     upload.write_text(MESSY.read_text() + "=HYPERLINK(\"http://x\"),SE2 9AX,,,,,2,,\n")
@@ -132,5 +132,5 @@ def test_a_broken_link_opens_with_defaults_and_says_why(tab, app_url, shots):
     notice = tab.locator("#view-notices").inner_text()
     assert "Ignored the bids in the link: the bids value is damaged" in notice
     assert "Ignored objective='best'" in notice and "Ignored year='2031'" in notice
-    assert "0 of 0" in card(tab, "Bids scored")
+    assert "Add a site, click the map" in card(tab, "No bids yet")
     tab.screenshot(path=shots / "bids-6-broken-link.png")

@@ -189,7 +189,7 @@ def test_bundle_table_places_lsoas_in_borough_icb_and_serving_pcn(bundle_agreeme
     table = bundle_agreement.table("lsoa11", 2025).set_index("area_code").loc[L]
     assert table["borough_name"].tolist() == ["Camden"] * 3 + ["Islington"] * 3
     assert table["icb_code"].eq("E54000028").all()
-    assert table["serving_pcn_name"].eq("CAMDEN SOUTH PCN").all()  # F83001 moved to U44444 in July 2022
+    assert table["serving_pcn_name"].eq("Camden South PCN").all()  # F83001 moved to U44444 in July 2022
     assert table["serving_pcn_basis"].tolist() == ["flows"] * 2 + ["nearest practice (no flows)"] * 4
     assert table["value_nearest_practice_m"].tolist() == pytest.approx(
         [500, math.hypot(500, 500), math.hypot(1000, 500), math.hypot(1500, 500), math.hypot(2000, 500),

@@ -43,7 +43,7 @@ def test_serving_practices_split_an_area_by_where_each_practices_patients_live(m
     assert served.loc["P1", "residents"] == pytest.approx(p1_in_e1)
     assert served.loc["P0", "share"] == pytest.approx(1000 / (1000 + p1_in_e1))
     assert served["share"].sum() == pytest.approx(1.0)
-    assert served.loc["P0", "pcn_name"] == "ONE PCN" and served.loc["P1", "attribution_basis"].startswith("E2SFCA")
+    assert served.loc["P0", "pcn_name"] == "One PCN" and served.loc["P1", "attribution_basis"].startswith("E2SFCA")
     assert list(serving_practices(model, ["E0"], 2023, DEFAULT_PARAMS)["practice_code"]) == ["P0"]
 
 

@@ -171,7 +171,7 @@ def test_paint_patches_leave_the_names_alone_and_a_click_moves_one_outline():
     _, paint = paint_example()
     operations = paint_patch(paint).to_plotly_json()["operations"]
     assert {op["location"][0] for op in operations} == set(paint) and "names" not in paint
-    (operation,) = outline_patch("selected", ["A"]).to_plotly_json()["operations"]
+    (operation,) = outline_patch({"selected": ["A"]}).to_plotly_json()["operations"]
     assert (operation["location"] == ["outlines", str(SLOT["selected"]), "codes"]
             and operation["params"]["value"] == ["A"])
 
@@ -193,7 +193,7 @@ def test_legend_lists_classes_highest_first_then_no_data_and_the_outlines_drawn(
     title, unit, key, outlines = legend_text(map_legend(classing, "Measure", "units", ["persistent"], "sel", False))
     assert (title, unit) == ("Measure", "units")
     assert key == "2 – 4 (2) 1 – 2 (2) no data (1)"  # classes hold lower < v <= upper
-    assert outlines == "Persistent poor provision [hidden] Selected area"
+    assert outlines == "Persistent poor provision [hidden] Selected area its main PCN"
 
 
 def test_a_continuous_legend_is_a_ramp_with_its_ticks_placed_by_palette_position():

@@ -18,11 +18,11 @@ def test_readme_has_exactly_two_one_line_setup_commands():
                         "&& python -m pytest -q"]
 
 
-def test_ci_script_installs_chromium_then_runs_the_readme_test_command():
+def test_ci_script_installs_chromium_and_poppler_then_runs_the_readme_test_command():
     script = REPO_ROOT / ".ci" / "run"
     assert os.access(script, os.X_OK)
     lines = [line for line in script.read_text().splitlines() if line and not line.startswith("#")]
     assert lines[0] == "set -euo pipefail"
-    assert lines[-2] == ("apt-get install -y chromium chromium-driver || "
-                         "{ apt-get update && apt-get install -y chromium chromium-driver; }")
+    assert lines[-2] == ("apt-get install -y chromium chromium-driver poppler-utils || "
+                         "{ apt-get update && apt-get install -y chromium chromium-driver poppler-utils; }")
     assert lines[-1] == readme_commands()[1]

@@ -14,6 +14,7 @@ from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
 from layout.bids.table import before_after_grid
 from layout.components import WEIGHT_LABELS, notices, view_switch
+from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
 from layout.tables import grid
 from layout.view import ViewOptions
@@ -131,7 +132,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                                  class_name="me-1"),
                       dbc.Button("Clear all", id="bids-clear", size="sm", color="danger", outline=True,
                                  class_name="me-1"),
-                      html.A("⧉ Permalink", id="bids-permalink", href=query,
+                      html.A("Link to this view", id="bids-permalink", href=query,
                              className="btn btn-sm btn-outline-secondary")],
                      className="d-flex align-items-center mb-2 no-print"),
             grid("bids-grid", [], GRID_COLUMNS, height="340px",
@@ -148,7 +149,8 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
         return html.Div(stores + [html.Div(controls + [cards, table, summary], hidden=True), notice, map_card],
                         className="bids-view")
     return html.Div(stores + [notice, dbc.Row([
-        dbc.Col(controls, xs=12, lg=3, class_name="controls-column"),
-        dbc.Col([html.Div([cards, map_card, table], className="bids-work"), summary], xs=12, lg=9),
+        dbc.Col(offcanvas("bids-controls", "Sites and scenario", controls), xs=12, lg=3, class_name="controls-column"),
+        dbc.Col([offcanvas_button("bids-controls", "Sites and scenario"),
+                 html.Div([cards, map_card, table], className="bids-work"), summary], xs=12, lg=9),
     ], class_name="g-3")], className="bids-view")
 

@@ -10,6 +10,7 @@ from dash import dcc, html
 from data.licences import SHORT_ATTRIBUTION
 from data.safe_csv import safe_csv
 from geo.bids import Scenario, ranked_table
+from geo.names import display_name
 from layout.bids.map import gain_figure
 from layout.bids.state import with_param
 from layout.charts import FONT
@@ -18,23 +19,31 @@ from layout.tables import number_column
 
 
 def summary_cards(scenario: Scenario) -> list:
-    """The combined scenario in five figures, with the definitions one hover away."""
+    """The combined scenario in five figures, each with its unit, the definitions one hover away; with no bid yet,
+    dashes and what to do instead of zeros."""
     s = scenario.summary
+    if s.bids_total == 0:
+        return [dbc.Col(dbc.Card(html.Div([
+            html.Div("No bids yet", className="stat-title"), html.Div("–", className="stat-value text-muted"),
+            html.Div("Add a site, click the map or upload a CSV: the combined scores appear here.",
+                     className="stat-detail")], className="card-body"), class_name="stat-card h-100"), xs=12)]
     cards = [
-        ("Bids scored", f"{s.bids_valid:,} of {s.bids_total:,}", f"{fmt(s.added_gp_fte, 1)} GP FTE added",
+        ("Bids scored", f"{s.bids_valid:,} of {s.bids_total:,}", f"bids; {fmt(s.added_gp_fte, 1)} GP FTE added",
          "Rows with status 'ok'; the others are listed with their reasons."),
         ("Lifted out of the bottom quintile", fmt(s.combined_lifted_need),
-         f"sum of single bids {fmt(s.lifted_need_sum_of_singles)} ({s.interaction_lifted_need:+,.0f} interaction)",
+         f"need-weighted residents; sum of single bids {fmt(s.lifted_need_sum_of_singles)} "
+         f"({s.interaction_lifted_need:+,.0f} interaction)",
          f"Need-weighted residents of LSOAs at or below the baseline 20th percentile of access "
          f"({s.cut_per_10k:.2f} per 10,000) before, and above it with all bids; the baseline bottom quintile "
          f"holds {s.bottom_quintile_need:,.0f}."),
         ("Residents gaining access", fmt(s.combined_gainers_need),
-         f"{fmt(s.combined_lsoas_gaining)} LSOAs", "Need-weighted residents of LSOAs whose access rises."),
+         f"need-weighted residents in {fmt(s.combined_lsoas_gaining)} LSOAs",
+         "Need-weighted residents of LSOAs whose access rises."),
         ("FTE reaching the bottom quintile", fmt(s.combined_underserved_gain_fte, 2),
-         f"of {fmt(s.combined_access_gain_fte, 2)} FTE reaching anyone",
+         f"GP FTE, of {fmt(s.combined_access_gain_fte, 2)} GP FTE reaching anyone",
          "Need-weighted access gained in bottom-quintile LSOAs, in GP FTE."),
-        ("Persistent-poor LSOAs reached", fmt(s.combined_persistent_reached), s.persistence_note.split(" = ")[-1],
-         s.persistence_note),
+        ("Persistent-poor LSOAs reached", fmt(s.combined_persistent_reached),
+         f"LSOAs; {s.persistence_note.split(' = ')[-1]}", s.persistence_note),
     ]
     return [dbc.Col(dbc.Card(html.Div([
         html.Div(title, className="stat-title"), html.Div(value, className="stat-value"),
@@ -43,15 +52,16 @@ def summary_cards(scenario: Scenario) -> list:
 
 
 GRID_COLUMNS = [
-    number_column("rank", "Rank", 0, minWidth=80, pinned="left"),
+    number_column("rank", "Rank", 0, minWidth=95, pinned="left"),
     {"field": "label", "headerName": "Bid", "pinned": "left", "minWidth": 150},
     {"field": "status", "headerName": "Status", "minWidth": 220, "wrapText": True, "autoHeight": True,
      "cellClassRules": {"text-danger": "params.value !== 'ok'"}},
     {"field": "site", "headerName": "Site", "minWidth": 150},
     number_column("added_gp_fte", "Added FTE", 1, minWidth=105),
     number_column("cost", "Cost £", 0, minWidth=110),
-    number_column("objective_value", "Objective", 2, minWidth=115, headerTooltip="the chosen objective, bid alone"),
-    number_column("objective_in_combination", "In combination", 2, minWidth=135,
+    number_column("objective_value", "Score, alone", 2, minWidth=115,
+                  headerTooltip="the chosen objective (see 'Rank bids by' and the footnote), bid alone"),
+    number_column("objective_in_combination", "Score in combination", 2, minWidth=135,
                   headerTooltip="the objective from the bid's marginal effect with all the other bids"),
     number_column("lifted_need", "Lifted", 0, minWidth=100,
                   headerTooltip="need-weighted residents lifted out of the bottom quintile (alone)"),
@@ -79,7 +89,7 @@ def ranked_csv(scenario: Scenario) -> str:
     return safe_csv(ranked_table(scenario))
 
 
-def _figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
+def figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
     objective = scenario.objective
     valid = scenario.bids["status"] == "ok"
     ranked = int(scenario.bids.loc[valid, "rank"].notna().sum())
@@ -87,7 +97,7 @@ def _figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
     share = bid["gainers_imd_1_2_share"]
     return [
         ("Rank", f"{rank} by {objective.label[0].lower()}{objective.label[1:]}"),
-        ("Objective, alone / in combination",
+        (f"{objective.label}, alone / in combination",
          f"{fmt(bid['objective_value'], 2)} / {fmt(bid['objective_in_combination'], 2)}"),
         ("Need-weighted residents lifted out of the bottom quintile",
          f"{fmt(bid['lifted_need'])} alone; {fmt(bid['lifted_need_in_combination'])} in combination"),
@@ -98,10 +108,20 @@ def _figure_rows(bid: pd.Series, scenario: Scenario) -> list[tuple[str, str]]:
          f"{fmt(bid['underserved_gain_fte'], 2)} of {fmt(bid['added_gp_fte'], 2)} "
          f"({fmt(bid['underserved_gain_per_fte'] * 100, 0)}%)"),
         ("Gainers in the 20% most deprived LSOAs (IMD 1-2)", "–" if pd.isna(share) else f"{share:.0%}"),
-        ("Nearest existing practice", f"{bid['nearest_practice_code']} at {fmt(bid['nearest_practice_m'])} m"),
+        ("Nearest existing practice", f"{nearest_practice(scenario, bid['nearest_practice_code'])} at "
+                                      f"{fmt(bid['nearest_practice_m'])} m"),
         ("Need-weighted residents within reach (Gaussian-weighted)", fmt(bid["need_in_reach"])),
         ("Cost", "not given" if pd.isna(bid["cost"]) else f"£{bid['cost']:,.0f}"),
     ]
+
+
+def nearest_practice(scenario: Scenario, code) -> str:
+    """'Name (CODE)' of a practice in the scenario's baseline, or the code alone."""
+    if not isinstance(code, str):
+        return "–"
+    names = scenario.base.practices.set_index("practice_code")["practice_name"]
+    name = display_name(names.get(code))
+    return f"{name} ({code})" if name else code
 
 
 def imd_figure(bid: pd.Series) -> dict:
@@ -131,8 +151,11 @@ def bid_summary(scenario: Scenario, row: int | None, query: str, lsoa_url: str) 
     print_href = f"{dash.get_relative_path('/bids')}{with_param(query, focus=row, print=1)}"
     return html.Div([
         html.Div([html.H5(f"Bid summary: {bid['label']}", className="mb-0"),
-                  html.A("Printable page", href=print_href, target="_blank", id="bids-print-link",
-                         className="btn btn-sm btn-outline-secondary no-print")],
+                  html.Div([html.A("Printable page", href=print_href, target="_blank", id="bids-print-link",
+                                   className="btn btn-sm btn-outline-secondary me-1"),
+                            html.A("⤓ Download briefing (PDF)", id="bids-briefing-link", download="",
+                                   href=f"{dash.get_relative_path('/bids/briefing.pdf')}{with_param(query, focus=row)}",
+                                   className="btn btn-sm btn-outline-secondary")], className="no-print")],
                  className="d-flex justify-content-between align-items-center"),
         html.Div(f"{kind}{where}; +{bid['added_gp_fte']:g} GP FTE; {s.fy}, "
                  f"need weighting: {WEIGHT_LABELS.get(s.params.weights, s.params.weights)}, d0 {s.params.d0:,.0f} m",
@@ -140,7 +163,7 @@ def bid_summary(scenario: Scenario, row: int | None, query: str, lsoa_url: str) 
         dbc.Row([
             dbc.Col(html.Table(html.Tbody([html.Tr([html.Th(name, className="fw-normal text-muted pe-2"),
                                                     html.Td(value, className="fw-semibold")])
-                                           for name, value in _figure_rows(bid, scenario)]),
+                                           for name, value in figure_rows(bid, scenario)]),
                                className="table table-sm summary-table mb-1"), md=6),
             dbc.Col(dcc.Graph(figure=gain_figure(scenario, row, lsoa_url), config={"displayModeBar": False},
                               className="summary-map"), md=6),
@@ -149,6 +172,18 @@ def bid_summary(scenario: Scenario, row: int | None, query: str, lsoa_url: str) 
         html.P([html.Strong("Method. "), definitions_text(scenario)], className="basis-footnote"),
         html.P([html.Strong("Basis. "), s.basis, ". ", SHORT_ATTRIBUTION], className="basis-footnote"),
     ], className="bid-summary", id="bids-summary-page")
+
+
+def page_footnote(scenario: Scenario) -> str:
+    """The combined scenario in words for the page (the CLI's summary_line names the objective by its key)."""
+    s = scenario.summary
+    if s.bids_total == 0:
+        return f"No bids scored yet ({s.fy}). Basis: {s.basis}."
+    score = "not defined" if pd.isna(s.combined_objective_value) else f"{s.combined_objective_value:,.1f}"
+    return (f"Combined scenario, {s.fy}, {WEIGHT_LABELS.get(s.params.weights, s.params.weights).lower()} need "
+            f"weighting, d0 {s.params.d0:,.0f} m: {s.bids_valid} of {s.bids_total} bids scored, "
+            f"{s.added_gp_fte:,.1f} GP FTE added. {s.objective.label}: {score} for all bids together. "
+            f"Basis: {s.basis}.")
 
 
 def definitions_text(scenario: Scenario) -> str:

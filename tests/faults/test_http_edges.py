@@ -118,3 +118,11 @@ def test_a_missing_data_folder_shows_no_server_path(tmp_path):
     assert "The atlas cannot load its data" in result.stdout and "Traceback" not in result.stdout + result.stderr
     assert "srv-secret-place" not in result.stdout and "srv-secret-place" in result.stderr  # the log has it
     assert "X-Content-Type-Options: nosniff" in result.stdout
+
+
+@pytest.mark.real_data
+def test_every_page_registers_its_callbacks(services):
+    """A page whose callbacks fail to import is shown as unavailable and only logged: a moved name (say, a
+    function imported from another module) must fail here rather than in a person's browser."""
+    from callbacks import register_callbacks
+    assert register_callbacks(Dash(__name__), services) == {}

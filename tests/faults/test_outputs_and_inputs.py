@@ -184,3 +184,16 @@ def test_a_control_value_no_analysis_takes_is_a_notice_beside_the_map(services, 
     assert any(notice in str(note.children) for note in notes)
     update_trends(services, {key: controls[key] for key in ("measure", "level", "year", "weights", "d0", "k", "n",
                                                             "cut")}, "")
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("label", ["$\\frac{1$ & <b>x</b>", "Costs $5 and $6"])
+def test_a_bid_label_with_dollars_or_markup_prints_as_written_in_the_briefing(services, dash_app, label):
+    """matplotlib read '$...$' in a label as mathematics: a malformed pair failed the whole PDF (HTTP 500)."""
+    from layout.bids.state import encode_bids
+    from layout.briefing import briefing
+    query = f"year=2024&bids={encode_bids([{'label': label, 'postcode': 'SE28 8RD', 'added_gp_fte': '2'}])}&focus=1"
+    svg = briefing(services, f"/bids?{query}", "svg")[0].decode()
+    assert svg.count(label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")) == 2  # title, legend
+    response = dash_app.server.test_client().get(f"/bids/briefing.pdf?{query}")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
