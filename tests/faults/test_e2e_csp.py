@@ -52,7 +52,10 @@ def test_every_page_and_view_loads_with_no_csp_violation(watched, app_url, shots
     tab.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 60)  # the modebar shows while over the graph
     with tab.expect_download(timeout=60_000):
         tab.click(f'{MAP} .modebar-btn[data-title="Download plot as a PNG"]')
-    assert violations(tab, console) == [], "explore, repainted and exported"
+    tab.click("#share-open")
+    tab.wait_for_selector("#share-modal", state="visible")
+    tab.wait_for_function("() => document.querySelector('#share-iframe').value.startsWith('<iframe')")
+    assert violations(tab, console) == [], "explore, repainted, exported and shared"
     pages = {
         "/trends?level=borough": "#trends-chart .js-plotly-plot",
         "/practice?practice=F83004": "#practice-content .js-plotly-plot",
