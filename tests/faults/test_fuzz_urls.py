@@ -167,3 +167,12 @@ def test_the_router_draws_every_url_without_raising_or_logging_an_error(dash_app
     assert errors == [], [record.getMessage()[:300] for record in errors]
     json.dumps(content.to_plotly_json(), cls=PlotlyJSONEncoder)
     assert navbar == footer and isinstance(shell_class, str)
+
+
+@pytest.mark.parametrize("name", ["year", "d0", "k", "n", "cut", "zoom", "lat", "focus"])
+def test_a_5000_digit_number_in_a_link_is_a_notice(services, name):
+    """Found by the fuzz: int() of a number over 4,300 digits raises (Python's guard), and `focus` let it out."""
+    huge = "9" * 5000
+    state = parse_bids_view({name: huge, "lon": "-0.1"}, services.view_options)
+    view = parse_view({name: huge, "lon": "-0.1"}, services.view_options)
+    assert any(f"Ignored {name}=" in notice for notice in state.notices + view.notices)
