@@ -17,33 +17,20 @@ from __future__ import annotations
 import logging
 import os
 
-import dash_bootstrap_components as dbc
-from dash import Dash, html
+from dash import Dash
 
 from callbacks import register_callbacks
-from callbacks.serving import (
-    add_security_headers,
-    honour_refused_encodings,
-    preload_first_map,
-    serve_cubes,
-    serve_geometry,
-)
+from callbacks.guard import guard_callbacks
+from callbacks.headers import add_security_headers
+from callbacks.serving import honour_refused_encodings, preload_first_map, serve_cubes, serve_geometry
 from data.errors import DataFileError
 from data.loader import load_atlas
+from layout.error_pages import data_error_page
 from layout.services import AtlasServices
 from layout.shell import APP_TITLE, shell, with_language
 
 log = logging.getLogger("gp_atlas")
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
-
-
-def data_error_page(error: Exception) -> html.Div:
-    return dbc.Container(dbc.Alert([
-        html.H4("The atlas cannot load its data"),
-        html.P(str(error)),
-        html.P(["Set ", html.Code("GP_ATLAS_DATA"), " to the folder holding geography/, practices/ and "
-                "registrations/, then restart (the cache builds itself on first start, about 20 s)."]),
-    ], color="danger"), class_name="mt-5")
 
 
 def create_app(services: AtlasServices | None = None) -> Dash:
@@ -56,6 +43,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
     app.index_string = with_language(app.index_string)
     add_security_headers(app)
     honour_refused_encodings(app)
+    guard_callbacks(app)
     if services is None:
         try:
             services = AtlasServices(load_atlas())

@@ -3,6 +3,7 @@ slider."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import parse_qsl
 
 from dash import Dash, Input, Output, State
 
@@ -33,11 +34,31 @@ def current_view(services: AtlasServices, base_query: str | None, controls: dict
     """The URL's view with the controls (and selection/camera) applied, re-validated like a fresh link.
 
     Re-parsing means a momentarily inconsistent control set (a year the new
-    measure lacks, an area of another level) degrades to defaults, never errors.
+    measure lacks, an area of another level) degrades to defaults, never errors;
+    a control holding a value no analysis takes (k typed as 0) is read as a link
+    would read it: the default, with a notice.
     """
     options = services.view_options
     base = parse_view(base_query, options)
-    return parse_view(view_query(view_from_controls(base, **controls, **changes)), options)
+    try:
+        wanted = view_query(view_from_controls(base, **controls, **changes))
+    except (TypeError, ValueError):
+        wanted = _as_link(base, {**controls, **changes}, changes)
+    return parse_view(wanted, options)
+
+
+def _as_link(base: View, values: dict, changes: dict) -> dict[str, str]:
+    """The base view's link with `values` written over it as text (a blank control keeps the base value, a
+    blank change such as no selection removes it)."""
+    query = dict(parse_qsl(view_query(base).lstrip("?"), keep_blank_values=True))
+    for name, value in values.items():
+        if isinstance(value, (list, tuple)):
+            query[name] = ",".join(map(str, value))
+        elif value is not None and value != "":
+            query[name] = str(value)
+        elif name in changes:
+            query.pop(name, None)
+    return query
 
 
 def year_slider(services: AtlasServices, measure, level, year):

@@ -1,9 +1,8 @@
-"""Plain HTTP routes and response headers beside the Dash callbacks: the geometry files and measure cubes
-(immutable, content-addressed GETs) and the headers every response carries (who may embed the atlas)."""
+"""Plain HTTP routes beside the Dash callbacks: the geometry files and measure cubes (immutable,
+content-addressed GETs), and the Link preloads of a map page (the headers every response carries are
+callbacks/headers.py's)."""
 from __future__ import annotations
 
-import logging
-import os
 import re
 from collections.abc import Callable
 
@@ -14,30 +13,6 @@ from geo.bids import BID_LEVEL, BID_MEASURE
 from layout.explore_cube import MEASURE_SLOT
 from layout.services import AtlasServices
 from layout.view import parse_view
-
-log = logging.getLogger(__name__)
-SAFE_SOURCE = re.compile(r"^(?:'self'|'none'|\*|https?://[A-Za-z0-9.\-]+(?::\d+)?|https?://\*\.[A-Za-z0-9.\-]+|"
-                         r"[A-Za-z0-9.\-]+(?::\d+)?)$")
-
-
-def frame_ancestors(configured: str | None) -> str:
-    """CSP `frame-ancestors` from a space- or comma-separated allow-list of origins; anything that is not a
-    plain source expression (e.g. a ';' smuggling in another directive) rejects the list: 'self' only."""
-    sources = [token for token in re.split(r"[\s,]+", configured or "") if token]
-    if not sources or not all(SAFE_SOURCE.match(token) for token in sources):
-        if sources:
-            log.warning("GP_ATLAS_FRAME_ANCESTORS=%r is not a list of origins; embedding allowed from 'self' only",
-                        configured)
-        return "frame-ancestors 'self'"
-    return "frame-ancestors " + " ".join(sources)
-
-
-def add_security_headers(app: Dash) -> None:
-    """Every response says who may frame it (GP_ATLAS_FRAME_ANCESTORS, default 'self')."""
-    policy = frame_ancestors(os.environ.get("GP_ATLAS_FRAME_ANCESTORS"))
-    app.server.after_request(lambda response: response.headers.update({"Content-Security-Policy": policy})
-                             or response)
-
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REFUSED = re.compile(r"^\s*q\s*=\s*0(?:\.0{0,3})?\s*$")

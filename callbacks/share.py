@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 from flask import request
 
-from callbacks.serving import frame_ancestors
+from callbacks.headers import frame_ancestors
 from layout.services import AtlasServices
 from layout.share import EMBED_SIZES, embed_origins, share_links
 from layout.shell import APP_TITLE

@@ -10,11 +10,15 @@ message is one line, shown as is.
 Cells stay text here: what each row means (a site, an FTE, a cost) and why a
 row cannot be scored is decided by `geo.bids.sites`, row by row, so one bad
 row never costs the others. Column names are matched case-insensitively with
-spaces read as underscores ("Added GP FTE" is `added_gp_fte`).
+spaces read as underscores ("Added GP FTE" is `added_gp_fte`); two columns
+that mean the same after that clean-up ("Lat" and "lat") refuse the file,
+naming them, rather than one silently winning.
 """
 from __future__ import annotations
 
+import csv
 import io
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -41,10 +45,16 @@ def check_bids_file(name: str, size: int) -> None:
 
 def read_bids_file(path: Path) -> pd.DataFrame:
     """A bids CSV on disk (the command line's input): checked by name and size before a byte is read."""
+    if path.is_dir():
+        raise BidFileError(f"bids file {path} is a folder, not a CSV file")
     if not path.is_file():
         raise BidFileError(f"bids file not found: {path}")
     check_bids_file(path.name, path.stat().st_size)
-    return bids_from_csv(path.read_bytes(), path.name)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise BidFileError(f"cannot read bids file {path}: {exc.strerror or exc}") from None
+    return bids_from_csv(content, path.name)
 
 
 def bids_from_csv(content: bytes, name: str) -> pd.DataFrame:
@@ -64,12 +74,41 @@ def bids_from_csv(content: bytes, name: str) -> pd.DataFrame:
         raise BidFileError(f"{name} could not be read as CSV: {str(exc).splitlines()[0]}") from None
     if frame.empty:
         raise BidFileError(f"{name} has a header but no bid rows")
+    check_distinct_columns(_header(text), name)
     return frame
 
 
+def _header(text: str) -> list[str]:
+    """The header row as written (pandas would rename a repeated name 'lat' to 'lat.1' and hide the clash):
+    the first line that is not blank, as pandas reads it."""
+    try:
+        return next((row for row in csv.reader(io.StringIO(text)) if row != [] and row != [""] and
+                     not (len(row) == 1 and not row[0].strip())), [])
+    except csv.Error:  # e.g. a header cell beyond csv's field size limit: pandas read it, names are checked there
+        return []
+
+
+def clean_column_name(name) -> str:
+    return str(name).strip().lower().replace(" ", "_")
+
+
+def check_distinct_columns(names, what: str) -> None:
+    """BidFileError naming every group of columns that mean the same after clean-up ('Lat' and 'lat')."""
+    same = defaultdict(list)
+    for name in names:
+        if str(name).strip():
+            same[clean_column_name(name)].append(str(name))
+    clashes = [f"{' and '.join(repr(n[:40]) for n in group)} (both read as {clean[:40]!r})"
+               for clean, group in same.items() if len(group) > 1]
+    if clashes:
+        raise BidFileError(f"{what} has columns that mean the same: {'; '.join(clashes)}; keep one of each")
+
+
 def normalised_columns(raw: pd.DataFrame) -> pd.DataFrame:
-    """The table with column names lower-cased, trimmed and spaces made underscores (rows renumbered from 0)."""
-    return raw.rename(columns=lambda name: str(name).strip().lower().replace(" ", "_")).reset_index(drop=True)
+    """The table with column names lower-cased, trimmed and spaces made underscores (rows renumbered from 0);
+    BidFileError when two names become one."""
+    check_distinct_columns(raw.columns, "the bids table")
+    return raw.rename(columns=clean_column_name).reset_index(drop=True)
 
 
 def missing_columns(raw: pd.DataFrame) -> list[str]:

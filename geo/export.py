@@ -4,7 +4,9 @@
         [--d0 METRES] [--k K --n N] [--cut CUT] [--hotspots] --format csv|geojson --out PATH|-
 
 The tables are `geo.tables.AreaTables` (what the app shows); this module is
-the command line, the only place here that touches files. Persistence
+the command line, the only place here that touches files: CSV cells are
+spreadsheet-safe (`data.safe_csv`) and every error is one line with exit
+status 2, the output checked before the work starts (`geo.cli`). Persistence
 columns are added when --k or --n is given (the other defaults to
 `geo.params.AnalysisParams`).
 
@@ -19,18 +21,17 @@ import sys
 import geopandas as gpd
 
 from data.config import WGS84
+from data.safe_csv import safe_csv
+from geo.cli import OneLineParser, OutputError, check_output, fail, write_output
 from geo.levels import check_level
 from geo.measures import check_measure
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        self.exit(2, f"error: {message}\n")
+PROG = "geo.export"
 
 
 def parser() -> argparse.ArgumentParser:
-    cli = _OneLineParser(prog="python -m geo.export", description="Export a provision measure per area.")
+    cli = OneLineParser(PROG, description="Export a provision measure per area.")
     cli.add_argument("--level", required=True)
     cli.add_argument("--measure", required=True)
     cli.add_argument("--year", required=True, type=int)
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                                 n=DEFAULT_PARAMS.n if args.n is None else args.n, cut=args.cut)
         if args.format not in ("csv", "geojson"):
             raise ValueError(f"unknown format {args.format!r}; choose one of csv, geojson")
+        check_output(args.out)
         from data.errors import DataFileError
         from data.loader import load_atlas
         from geo.provision import Provision
@@ -71,19 +73,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             table = tables.table(args.level, args.measure, args.year, params,
                                  persistence=args.k is not None or args.n is not None, hotspots=args.hotspots)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # OutputError included
+        return fail(PROG, str(exc))
     if args.format == "geojson":
         layer = tables.geometry(args.level, args.year).merge(table, on="area_code", how="right")
         text = gpd.GeoDataFrame(layer, geometry="geometry", crs=WGS84).to_json(drop_id=True, na="null")
     else:
-        text = table.to_csv(index=False)
-    if args.out == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        text = safe_csv(table)
+    try:
+        write_output(text, args.out)
+    except OutputError as exc:
+        return fail(PROG, str(exc))
+    if args.out != "-":
         print(f"wrote {len(table):,} rows to {args.out}", file=sys.stderr)
     return 0
 

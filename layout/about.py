@@ -81,7 +81,7 @@ def _quality(report: dict) -> list:
     ]
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     atlas = services.atlas
     weights = [[band, f"{male:.2f}", f"{female:.2f}", f"{(male + female) / 2:.3f}"]
                for band, (male, female) in CARR_HILL_AGE_SEX.items()]

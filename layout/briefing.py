@@ -45,7 +45,10 @@ FORMATS = ("pdf", "svg", "png")
 PNG_DPI = 150
 SELECTED, MAIN_PCN, BOROUGH_EDGE, SITE = "#00a6d6", "#e7298a", "#595959", "#e7298a"
 LISTED = 5  # poorest and best areas listed
-matplotlib.rcParams.update({"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans"})
+# text.parse_math off: labels come from users ("Costs $5 and $6", "$\\frac{"), and matplotlib would typeset a $...$
+# pair as mathematics or fail the whole page on a malformed one; every string is drawn as written.
+matplotlib.rcParams.update({"pdf.fonttype": 42, "svg.fonttype": "none", "font.family": "DejaVu Sans",
+                            "text.parse_math": False})
 
 
 def split_query(query: str) -> tuple[str, dict[str, str]]:

@@ -61,7 +61,7 @@ def briefing_href(query: str) -> str:
     return dash.get_relative_path("/briefing.pdf") + query
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     height = "calc(100vh - 44px)" if view.embed else "calc(100vh - 190px)"
     figure, meta, paint = map_outputs(services, view, None)  # the first map travels with the page

@@ -17,6 +17,7 @@ import dash
 import orjson
 import pandas as pd
 
+from data.safe_csv import safe_csv
 from data.years import PCN_FIRST_YEAR, fy_label
 from geo.hotspots import POOR_CLUSTER
 from geo.levels import LEVELS
@@ -27,7 +28,6 @@ from layout.components import persistence_note
 from layout.geometry import WebLayer
 from layout.mapfig import map_figure, map_patch, paint_patch, paint_update, pin_update, practices_update, titles
 from layout.maplegend import outline_row, selected_row
-from layout.tables import safe_csv
 from layout.view import SCHEMES, View
 
 if TYPE_CHECKING:  # the services hold the cubes, whose documents use export_stem from here
@@ -61,7 +61,7 @@ def map_content(services: AtlasServices, view: View, layer: WebLayer) -> MapCont
     table = table.reindex(list(layer.codes))
     classing = classify(table["value"].to_numpy(dtype=float), view.scheme, spec.poor, spec.decimals)
     table["class"] = classing.labels
-    notes: list[str] = []
+    notes = list(view.notices)  # a control value no analysis takes (k typed as 0), said where the map is
     if "persistent" in view.layers:
         try:
             persistence = tables.persistence(view.measure, view.level, view.year, view.params).set_index("area_code")

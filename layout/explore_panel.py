@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
+from data.safe_csv import safe_csv
 from data.years import fy_label
 from geo.levels import LEVELS
 from geo.measures import MEASURES
@@ -20,7 +21,6 @@ from geo.search import to_lonlat
 from layout.explore_select import SEARCH_ZOOM
 from layout.panels import area_panel, practice_summary
 from layout.services import AtlasServices
-from layout.tables import safe_csv
 from layout.view import View
 
 

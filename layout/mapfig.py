@@ -35,6 +35,7 @@ import pandas as pd
 from dash import Patch
 
 from data.licences import SHORT_ATTRIBUTION
+from layout.figure_text import plotly_text
 from layout.geometry import FEATURE_ID_KEY
 
 TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "main_pcn", "selected",
@@ -183,7 +184,7 @@ def _number(value, decimals: int = 0) -> str:
 def pin_update(lat: float | None, lon: float | None, label: str = "") -> dict:
     if lat is None or lon is None:
         return {"lat": [], "lon": [], "text": [], "visible": False}
-    return {"lat": [lat], "lon": [lon], "text": [label], "visible": True}
+    return {"lat": [lat], "lon": [lon], "text": [plotly_text(label)], "visible": True}
 
 
 def _outline_trace(slot: str, urls: dict[str, str]) -> dict:

@@ -1,7 +1,7 @@
 """The registry of pages: the one place a new page (and its navbar link) is added.
 
 Each `Page` names a route, a navbar label and the module whose
-``page(services, **url_params)`` builds its layout from the URL query (raw
+``page(services, /, **url_params)`` builds its layout from the URL query (raw
 strings, as the router passes them; parse them with `layout.view.parse_view`
 so links, embeds and notices behave like every other page). The router
 (callbacks/router.py) and the navbar (layout/shell.py) read only this list; a
@@ -22,7 +22,7 @@ class Page:
     in_navbar: bool = True
     map_id: str | None = None  # the element the "Skip to map" link goes to (pages with a map)
 
-    def render(self, services, **url_params):
+    def render(self, services, /, **url_params):
         return importlib.import_module(self.layout_module).page(services, **url_params)
 
 

@@ -118,7 +118,7 @@ def practice_content(services: AtlasServices, view: View) -> html.Div:
     ])
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     return html.Div([
         dcc.Store(id="practice-base", data=view_query(view)), notices(view),

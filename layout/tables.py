@@ -1,34 +1,10 @@
-"""Tables: dash-ag-grid builders and CSV export that is safe to open in a spreadsheet.
-
-CSV injection: a downloaded cell that starts with = + - @ (or a tab or
-carriage return, which Excel also treats as a formula start) could run as a
-formula when the file is opened, and area, practice and PCN names come from
-public files. Such text cells are prefixed with an apostrophe (OWASP's
-advice), which spreadsheets display but do not evaluate. Numbers are never
-touched: a negative change of -0.5 stays a number.
-"""
+"""Tables: dash-ag-grid builders and tables for print (their CSV downloads go through `data.safe_csv`, like the
+command lines')."""
 from __future__ import annotations
 
 import dash_ag_grid as dag
 import pandas as pd
 from dash import html
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Text starting like a formula gets a leading apostrophe; anything else is returned unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def safe_csv(frame: pd.DataFrame) -> str:
-    """CSV text of a frame with every text cell (and header) neutralised."""
-    safe = frame.rename(columns=lambda column: neutralise_cell(str(column)))
-    text_columns = [c for c in safe.columns if safe[c].dtype == object or pd.api.types.is_string_dtype(safe[c])]
-    safe[text_columns] = safe[text_columns].map(neutralise_cell)
-    return safe.to_csv(index=False)
 
 
 def number_column(field: str, header: str, decimals: int = 0, suffix: str = "", width: int | None = None,

@@ -5,6 +5,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import dcc, html
 
+from data.safe_csv import safe_csv
 from data.years import fy_label
 from geo.levels import LEVELS
 from geo.measures import MEASURES
@@ -14,7 +15,7 @@ from layout.charts import distribution_figure
 from layout.components import download_button, fmt, footnote, notices, persistence_note, view_controls
 from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
-from layout.tables import grid, number_column, print_table, safe_csv
+from layout.tables import grid, number_column, print_table
 from layout.view import View, parse_view, view_query
 
 CHART_CONFIG = {"displaylogo": False, "responsive": True,
@@ -108,7 +109,7 @@ def rows_csv(services: AtlasServices, rows: list[dict] | None, view: View) -> st
                                  fy=fy_label(view.year), basis=basis))
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     chart = described_graph(dcc.Graph(id="trends-chart", config=CHART_CONFIG,
                                       className="embed-chart" if view.embed else "",

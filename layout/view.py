@@ -146,6 +146,9 @@ def parse_view(params: Mapping[str, str] | str | None, options: ViewOptions) -> 
     lat = _optional_number(params, "lat", LAT_RANGE, note)
     lon = _optional_number(params, "lon", LON_RANGE, note)
     if (lat is None) != (lon is None):
+        if params.get("lat") in (None, "") or params.get("lon") in (None, ""):  # half a camera (else noticed above)
+            given = "lat" if lat is not None else "lon"
+            note(given, params[given], "a map centre needs both lat and lon", "London")
         lat = lon = None
     zoom = _optional_number(params, "zoom", ZOOM_RANGE, note)
     embed, print_ = (_flag(params, name, note) for name in ("embed", "print"))

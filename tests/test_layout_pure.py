@@ -7,7 +7,6 @@ from urllib.parse import unquote
 import geopandas as gpd
 import mapclassify
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from shapely.geometry import Polygon, box
@@ -28,7 +27,6 @@ from layout.mapfig import (
     wrap,
 )
 from layout.maplegend import legend_head, outline_row, selected_row
-from layout.tables import neutralise_cell, safe_csv
 
 # --------------------------------------------------------------------------- classes
 
@@ -80,23 +78,6 @@ def test_continuous_scale_clips_to_the_2nd_98th_percentiles_and_all_missing_is_s
     assert empty.index == [0, 0] and empty.colours == [NO_DATA_COLOUR] * 2 and empty.ticktext == ["no data (2)"]
     with pytest.raises(ValueError):
         classify(values, "rainbow", "low", 0)
-
-
-# --------------------------------------------------------------------------- CSV
-
-@pytest.mark.parametrize("cell, safe", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+44 20", "'+44 20"), ("-2+3", "'-2+3"),
-    ("@SUM(A1)", "'@SUM(A1)"), ("\tcmd", "'\tcmd"), ("\r=1", "'\r=1"), ("Camden", "Camden"), ("", ""),
-    (-0.5, -0.5), (None, None)])
-def test_neutralise_cell(cell, safe):
-    assert neutralise_cell(cell) == safe
-
-
-def test_safe_csv_neutralises_text_and_headers_but_keeps_numbers():
-    frame = pd.DataFrame({"name": ["=cmd|' /C calc'!A0", "Barnet"], "change": [-0.5, 1.25], "=x": ["a", "b"]})
-    rows = safe_csv(frame).splitlines()
-    assert rows[0] == "name,change,'=x"
-    assert rows[1] == "'=cmd|' /C calc'!A0,-0.5,a" and rows[2] == "Barnet,1.25,b"
 
 
 # --------------------------------------------------------------------------- geometry

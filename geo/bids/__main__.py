@@ -5,8 +5,10 @@
                        --out ranked.csv|-
 
 Writes one row per input row (status, scores, rank; valid rows ranked by the
-objective) and prints the combined-scenario summary on stderr. Bad arguments
-or an unreadable file: one line on stderr, exit status 2, no traceback.
+objective) and prints the combined-scenario summary on stderr; text cells are
+spreadsheet-safe (`data.safe_csv`). Bad arguments, an unreadable or malformed
+bids file, or an output that cannot be written: one line on stderr, exit
+status 2, no traceback (`geo.cli`).
 Defaults of the analysis parameters are `geo.params.AnalysisParams`'s.
 """
 from __future__ import annotations
@@ -18,21 +20,18 @@ from pathlib import Path
 from data.bid_intake import COLUMNS_HELP, MAX_FILE_SIZE_TEXT, BidFileError, read_bids_file
 from data.errors import DataFileError
 from data.loader import load_atlas
+from data.safe_csv import safe_csv
 from geo.bids.baseline import bid_baseline, parse_changes
 from geo.bids.objectives import DEFAULT_OBJECTIVE, OBJECTIVES
 from geo.bids.report import ranked_table, summary_line
 from geo.bids.scenario import evaluate
+from geo.cli import OneLineParser, OutputError, check_output, fail, write_output
 from geo.need import WEIGHTINGS
 from geo.params import D0_RANGE, DEFAULT_PARAMS, AnalysisParams, check_d0
 from geo.provision import Provision
 from geo.tables import AreaTables
 
 PROG = "geo.bids"
-
-
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{PROG}: error: {message}\n")
 
 
 def _d0(text: str) -> float:
@@ -44,7 +43,7 @@ def _d0(text: str) -> float:
 
 
 def parser() -> argparse.ArgumentParser:
-    build = _OneLineParser(prog=f"python -m {PROG}", description="Score and rank proposed GP premises (bids).")
+    build = OneLineParser(PROG, description="Score and rank proposed GP premises (bids).")
     build.add_argument("--bids", required=True, help=f"CSV: {COLUMNS_HELP}; at most {MAX_FILE_SIZE_TEXT}")
     build.add_argument("--year", required=True, help="year label (NHS financial year ending 31 March)")
     build.add_argument("--d0", type=_d0, default=DEFAULT_PARAMS.d0,
@@ -59,33 +58,28 @@ def parser() -> argparse.ArgumentParser:
     return build
 
 
-def _fail(message: str) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
-    return 2
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         raw = read_bids_file(Path(args.bids))
-    except BidFileError as exc:
-        return _fail(str(exc))
+        check_output(args.out)
+    except (BidFileError, OutputError) as exc:
+        return fail(PROG, str(exc))
     try:
         tables = AreaTables(Provision(load_atlas()))  # from the cache, building it first when missing or stale
         year = int(args.year) if args.year.strip().lstrip("-").isdigit() else args.year
         params = AnalysisParams(weights=args.weights, d0=args.d0, k=args.k, n=args.n)
         base = bid_baseline(tables, year, params)
     except (DataFileError, ValueError) as exc:
-        return _fail(str(exc))
+        return fail(PROG, str(exc))
     changes, problems = parse_changes(args.close, args.merge, base)
     if problems:
-        return _fail("; ".join(problems))
+        return fail(PROG, "; ".join(problems))
     scenario = evaluate(raw, base, changes, args.objective)
-    table = ranked_table(scenario)
     try:
-        table.to_csv(sys.stdout if args.out == "-" else args.out, index=False)
-    except OSError as exc:
-        return _fail(f"cannot write {args.out}: {exc.strerror or exc}")
+        write_output(safe_csv(ranked_table(scenario)), args.out)
+    except OutputError as exc:
+        return fail(PROG, str(exc))
     print(summary_line(scenario.summary), file=sys.stderr)
     return 0
 

@@ -15,6 +15,7 @@ from geo.params import DEFAULT_PARAMS
 from geo.search import to_lonlat
 from layout.charts import FONT
 from layout.classes import classify
+from layout.figure_text import plotly_text
 from layout.geometry import FEATURE_ID_KEY
 from layout.mapfig import LONDON_CENTRE, LONDON_ZOOM, TRANSPARENT, basemap_style, map_config
 
@@ -138,12 +139,15 @@ def map_updates(scenario: Scenario, mode: str, codes, pending: dict | None) -> d
     return {
         "access": access_update(scenario, mode, codes),
         "lifted": {"locations": lifted, "z": [1] * len(lifted), "visible": bool(lifted)},
-        "practices": {"lat": lat, "lon": lon, "customdata": practices[["practice_code", "practice_name", "gp_fte"]]
-                      .assign(gp_fte=practices["gp_fte"].round(1)).to_numpy().tolist()},
+        "practices": {"lat": lat, "lon": lon, "customdata": [
+            [code, plotly_text(name) if isinstance(name, str) else "", fte] for code, name, fte in zip(
+                practices["practice_code"].tolist(), practices["practice_name"].tolist(),
+                practices["gp_fte"].round(1).tolist(), strict=True)]},
         "sites": {"lat": site_lat, "lon": site_lon,  # no text labels: MapLibre would fetch glyphs from the web
-                  "customdata": [f"<b>#{rank} {label}</b><br>{site}<br>+{fte:g} GP FTE" for rank, label, site, fte
-                                 in valid[["rank", "label", "site", "added_gp_fte"]].to_numpy()]},
-        "pending": {"lat": pending_lat, "lon": pending_lon, "text": [pending["text"]] if pending else [],
+                  "customdata": [f"<b>#{rank} {plotly_text(label)}</b><br>{plotly_text(site)}<br>+{fte:g} GP FTE"
+                                 for rank, label, site, fte in valid[["rank", "label", "site", "added_gp_fte"]]
+                                 .to_numpy()]},
+        "pending": {"lat": pending_lat, "lon": pending_lon, "text": [plotly_text(pending["text"])] if pending else [],
                     "visible": bool(pending)},
     }
 

@@ -93,7 +93,7 @@ def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
     ]), class_name="controls-card shadow-sm mb-2")
 
 
-def page(services: AtlasServices, **url_params) -> html.Div:
+def page(services: AtlasServices, /, **url_params) -> html.Div:
     """The Bids page from its URL (the parameters are listed in layout/bids/state.py)."""
     options = services.view_options
     state = parse_bids_view(url_params, options)

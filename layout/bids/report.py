@@ -8,13 +8,14 @@ import pandas as pd
 from dash import dcc, html
 
 from data.licences import SHORT_ATTRIBUTION
+from data.safe_csv import safe_csv
 from geo.bids import Scenario, ranked_table
 from geo.names import display_name
 from layout.bids.map import gain_figure
 from layout.bids.state import with_param
 from layout.charts import FONT
 from layout.components import WEIGHT_LABELS, fmt
-from layout.tables import number_column, safe_csv
+from layout.tables import number_column
 
 
 def summary_cards(scenario: Scenario) -> list:
@@ -84,7 +85,7 @@ def grid_rows(scenario: Scenario) -> list[dict]:
 
 
 def ranked_csv(scenario: Scenario) -> str:
-    """The ranked table for download, spreadsheet-safe (layout.tables.safe_csv)."""
+    """The ranked table for download, spreadsheet-safe (data.safe_csv)."""
     return safe_csv(ranked_table(scenario))
 
 

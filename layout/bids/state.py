@@ -114,7 +114,9 @@ def parse_bids_view(params: Mapping[str, str], options: ViewOptions) -> BidsView
                      f"{DEFAULT_OBJECTIVE}.")
         objective = DEFAULT_OBJECTIVE
     focus = params.get("focus")
-    if focus is not None and not (focus.isdigit() and 1 <= int(focus) <= len(bids)):
+    # at most as many digits as MAX_BIDS has: int() of a 5,000-digit string raises instead of answering
+    if focus is not None and not (focus.isdigit() and len(focus) <= len(str(MAX_BIDS))
+                                  and 1 <= int(focus) <= len(bids)):
         found.append(f"Ignored focus={focus[:40]!r}: not a bid row of this link; showing the best-ranked bid.")
         focus = None
     return BidsView(view=view, bids=bids, objective=objective, close=params.get("close", "")[:400],
