@@ -265,7 +265,8 @@
     const info = cube.info[yi];
     const on = (name) => view.layers.includes(name);
     const hy = hot ? hot.years.indexOf(view.year) : -1;
-    const notes = [on("persistent") && info.persistence_note, hy >= 0 && hot.notes[hy],
+    const notes = [...(view.paint.notices || []), on("persistent") && info.persistence_note,
+                   hy >= 0 && hot.notes[hy],
                    on("pcn") && info.pcn_note].filter(Boolean);
     const legend = view.paint.legend;
     const rows = Object.keys(legend).filter((name) => name !== "selected" && outlines[view.slots[name]].codes.length)

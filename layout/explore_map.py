@@ -99,7 +99,8 @@ def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict
     cubes = {"cube": prefix + services.cubes.template(view.level, view.params),
              "hotspots": prefix + services.cubes.hotspot_template(view.params)}
     paint = paint_update(urls, outlines, view.level, cubes, legend_rows(bool(selected)))
-    return {**paint, "bounds": services.layers.of("borough", view.year).bounds}  # London, for the PNG's crop
+    return {**paint, "bounds": services.layers.of("borough", view.year).bounds,  # London, for the PNG's crop
+            "notices": list(view.notices)}  # a control value no analysis takes (k typed as 0), said by the map
 
 
 def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple[dict, dict, dict]:

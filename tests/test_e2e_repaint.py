@@ -46,7 +46,7 @@ def test_the_year_slider_scheme_and_layers_repaint_without_a_server_callback(tab
     assert sum(a != b for a, b in zip(start, moved, strict=True)) > 300  # another year's classes
     for label in ("Natural breaks (Jenks)", "Significant clusters (Gi*)", "Persistent poor provision"):
         before = tab.evaluate(PAINTED)
-        tab.get_by_label(label).click()
+        tab.get_by_label(label).and_(tab.locator("input")).click()  # the control, not its group
         wait_repainted(tab, before, timeout=60_000)
     assert "scheme=natural_breaks" in tab.url and "layers=hotspots" in tab.url
     assert "Clusters: Getis-Ord Gi*" in tab.inner_text("#explore-notes")
