@@ -22,7 +22,7 @@ from dash import Dash
 from callbacks import register_callbacks
 from callbacks.guard import guard_callbacks
 from callbacks.headers import add_security_headers
-from callbacks.serving import serve_geometry
+from callbacks.serving import honour_refused_encodings, preload_first_map, serve_cubes, serve_geometry
 from data.errors import DataFileError
 from data.loader import load_atlas
 from layout.error_pages import data_error_page
@@ -42,6 +42,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.index_string = with_language(app.index_string)
     add_security_headers(app)
+    honour_refused_encodings(app)
     guard_callbacks(app)
     if services is None:
         try:
@@ -52,6 +53,8 @@ def create_app(services: AtlasServices | None = None) -> Dash:
             return app
     register_callbacks(app, services)
     serve_geometry(app, services)
+    serve_cubes(app, services)
+    preload_first_map(app, services)
     app.layout = shell
     app.server.before_request(lambda: services.warm_up() and None)  # starts once, after the first request arrives
     return app

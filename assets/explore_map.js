@@ -1,68 +1,71 @@
-/* Explore map: the areas coloured in the browser, their hover text, clicks, and the PNG export.
+/* Explore map: the areas coloured in the browser from the measure cube, their outlines, hover text, clicks.
  *
  * Plotly recolours a choropleth by handing MapLibre the whole GeoJSON again (about 2 s to re-tessellate
- * London's 4,835 LSOAs in software WebGL), and does that whenever the data of any trace changes. So the
- * areas and the outlines over them (boroughs, PCNs, persistent, clusters, selected) are drawn here, as
- * MapLibre layers on Plotly's map made from the same geometry files. The server sends what to draw in the
- * `explore-paint` store (see layout/mapfig.py `paint_update`); its arrays follow the geometry file's
- * feature order, so feature i is given id i.
+ * London's 4,835 LSOAs in software WebGL). So the areas and the outlines over them (boroughs, PCNs,
+ * persistent, clusters, selected) are MapLibre layers added to Plotly's map, over sources that MapLibre's
+ * worker loads straight from the geometry files (features keyed by their `code` property), and every view
+ * is drawn with setFeatureState, which only rewrites vertex colours.
  *
- * A view switch costs one frame (~0.25 s in software WebGL): areas are recoloured, and outlined when an
- * outline is of the mapped areas themselves (persistent, selected, clusters at LSOA level), with
- * setFeatureState, which only rewrites vertex colours. Outlines from other geometry (boroughs, PCNs, LSOA
- * clusters over coarser areas) are a small GeoJSON source of their own, re-cut by the worker when they
- * change, which costs a frame more.
+ * What to draw comes from two places. The `explore-paint` store (layout/mapfig.py `paint_update`) holds what
+ * the server decides: the geometry, the outlines it knows (boroughs, PCN catchments, the selected area), the
+ * URL templates of the measure cubes and the legend's outline rows. The cube (layout/explore_cube.py), one
+ * immutable GET per measure, holds every year's colours, hover values, persistent areas, legend head, titles
+ * and notes; the hot-spot cube the clusters. So a year, a colour scheme, the persistent / hot-spot outlines
+ * and (after its one GET) a measure repaint here with no server round trip. The legend, footnote, notes,
+ * figure title and the year slider's range follow through Dash's set_props.
  *
- * Plotly still draws the practices, the search pin, title and footnote. Its figure keeps hidden, empty
- * templates of the choropleth and outline traces: the camera button exports a copy of the figure with
- * them filled in, because Plotly's image export cannot see layers it did not draw.
- *
- * After each repaint, once MapLibre is idle, the graph div's data-painted attribute counts up (the tests
- * and bench/app.py wait on it).
+ * Plotly still draws the practices, the search pin, the title and footnote. After each repaint, once MapLibre
+ * is idle, the graph div's data-painted attribute counts up (the tests and the benches wait on it). The PNG
+ * export (camera button, assets/explore_export.js) reads what was drawn from window.atlasExport.
  */
 (function () {
   "use strict";
-  const AREAS = "atlas-areas";                 // source and fill layer of the areas
-  const AREA_OUTLINES = "atlas-area-outlines"; // line layer over the areas, styled by feature-state
-  const OUTLINES = "atlas-outlines";           // source and line layer of outlines from other geometry
+  const AREAS = "atlas-areas";                 // source and fill layer of the mapped areas
+  const AREA_OUTLINES = "atlas-area-outlines"; // line layer over them, styled by feature-state
+  const OTHER = "atlas-outline-";              // + n: a source and line layer per other geometry outlined
   const COLOUR = ["coalesce", ["feature-state", "colour"], "rgba(0,0,0,0)"];
+  // Geometry simplified per zoom to within 0.6 px (MapLibre's default, 0.375 px, keeps nearly all of London's
+  // 122,000 LSOA vertices at the London view; 0.6 px cuts the worker's tiling and tessellation and still draws
+  // every LSOA there, where 1 px would lose the dozen smallest).
+  const SOURCE = {type: "geojson", promoteId: "code", tolerance: 0.6};
+  // No fades: MapLibre animates a paint change over 300 ms, drawing a frame (~0.3 s in software WebGL) each step.
+  const atOnce = (...names) => Object.fromEntries(names.map((name) => [`${name}-transition`, {duration: 0}]));
+  const FILL_AT_ONCE = atOnce("fill-opacity", "fill-outline-color");
+  const LINE_AT_ONCE = atOnce("line-opacity", "line-color", "line-width");
   const GIVE_UP_MS = 60000;
-  const geometry = new Map();        // geometry URL -> promise of {features, byCode}
-  const maps = new WeakMap();        // MapLibre map -> what it shows: {layer, codes, index, outlines, paint}
+  const documents = new Map();       // cube URL -> promise of the parsed document
+  const maps = new WeakMap();        // MapLibre map -> what it shows
   const bound = new WeakSet();       // graph divs whose Plotly events are watched
   const pointer = {plotlyHover: false, plotlyClick: null};
-  let latest = null;                 // the newest paint; a paint superseded while loading is skipped
+  let latest = null;                 // the newest view; a view superseded while loading is skipped
   let drawing = false;
   let painted = 0;
 
-  function load(url) {
-    if (!geometry.has(url)) {
+  function fetchJSON(url) {
+    if (!documents.has(url)) {
       const request = fetch(url).then((response) => {
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         return response.json();
-      }).then((collection) => ({
-        features: collection.features,
-        byCode: new Map(collection.features.map((feature) => [feature.id, feature])),
-      }));
-      request.catch(() => geometry.delete(url));
-      geometry.set(url, request);
+      }).then(indexed);
+      request.catch(() => documents.delete(url));
+      documents.set(url, request);
     }
-    return geometry.get(url);
+    return documents.get(url);
+  }
+
+  function indexed(doc) {
+    doc.position = new Map(doc.codes.map((code, i) => [code, i]));
+    return doc;
   }
 
   function graph() {
     return document.querySelector("#explore-map .js-plotly-plot");
   }
 
-  /* Plotly's MapLibre map, once Plotly has drawn its own layers into it (ours go beneath them). */
   function mapOf(gd) {
     const subplot = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
     const map = subplot && subplot.map;
-    return map && map.isStyleLoaded() && plotlyLayer(map) ? map : null;
-  }
-
-  function plotlyLayer(map) {
-    return map.getLayersOrder().find((id) => id.startsWith("plotly-trace-layer-"));
+    return map && map.isStyleLoaded() ? map : null;
   }
 
   function mapReady() {
@@ -73,37 +76,64 @@
         const map = mapOf(gd);
         if (map) resolve([gd, map]);
         else if (Date.now() - began > GIVE_UP_MS) reject(new Error("the explore map did not appear"));
-        else setTimeout(poll, 50);
+        else setTimeout(poll, 25);
       })();
     });
   }
 
-  /* Resolves at the source's next data event (or after a second, so a map removed meanwhile cannot stall
-   * the next paint). */
-  function sourceData(map, id) {
-    return new Promise((resolve) => {
-      const done = (event) => {
-        if (event && event.sourceId !== id) return;
-        map.off("sourcedata", done);
-        resolve();
-      };
-      map.on("sourcedata", done);
-      setTimeout(done, 1000);
-    });
+  /* Our layers go under Plotly's (practices, pin) and under the base style's labels. */
+  function beneath(map) {
+    const order = map.getLayersOrder();
+    return order.find((id) => id.startsWith("plotly-trace-layer-")) ||
+      (order.includes("labels-anchor") ? "labels-anchor" : order.find((id) => map.getLayer(id).type === "symbol"));
   }
 
-  /* Our layers on this map (again after a style reload), and its hover / click handlers once. */
-  function setUp(map, gd) {
+  /* Plotly adds its layers (practices, pin) when it draws, which may be after ours: keep ours beneath. */
+  function keepBeneathPlotly(map, shown) {
+    const order = map.getLayersOrder();
+    const plotly = order.find((id) => id.startsWith("plotly-trace-layer-"));
+    if (!plotly || order.indexOf(plotly) > order.indexOf(AREAS)) return;
+    [AREAS, AREA_OUTLINES, ...[...shown.others.values()].map((entry) => entry.id)]
+      .forEach((id) => map.moveLayer(id, plotly));
+  }
+
+  /* Line colour or width by the outline slot in a feature's state (0 = none): each slot styled as its
+   * hidden template trace in the figure. */
+  function outlineStyle(gd, slots, key, none) {
+    return ["match", ["feature-state", "outline"],
+            ...slots.flatMap((slot) => [Number(slot), gd.data[slot].marker.line[key]]), none];
+  }
+
+  function styleOutlines(map, gd, layer, slots) {
+    map.setPaintProperty(layer, "line-color", outlineStyle(gd, slots, "color", "rgba(0,0,0,0)"));
+    map.setPaintProperty(layer, "line-width", outlineStyle(gd, slots, "width", 0));
+  }
+
+  /* The areas stay transparent until every tile in view has them: MapLibre draws a frame as each tile arrives,
+   * and a frame with half of London's LSOAs costs as much as one with all of them (in software WebGL, a few
+   * hundred milliseconds), so this saves the frames no one needs to see. */
+  function revealWhenLoaded(map) {
+    map.setPaintProperty(AREAS, "fill-opacity", 0);
+    map.setPaintProperty(AREA_OUTLINES, "line-opacity", 0);
+    const loaded = (event) => {
+      if (event.sourceId !== AREAS || !map.isSourceLoaded(AREAS)) return;
+      map.off("sourcedata", loaded);
+      map.setPaintProperty(AREAS, "fill-opacity", 1);
+      map.setPaintProperty(AREA_OUTLINES, "line-opacity", 1);
+    };
+    map.on("sourcedata", loaded);
+  }
+
+  function setUp(map, gd, paint) {
     let shown = maps.get(map);
     if (shown && map.getSource(AREAS)) return shown;
-    const empty = {type: "FeatureCollection", features: []};
-    const below = plotlyLayer(map);
-    map.addSource(AREAS, {type: "geojson", data: empty});
-    map.addLayer({id: AREAS, type: "fill", source: AREAS, paint: {"fill-color": COLOUR}}, below);
-    map.addLayer({id: AREA_OUTLINES, type: "line", source: AREAS, layout: {visibility: "none"}}, below);
-    map.addSource(OUTLINES, {type: "geojson", data: empty});
-    map.addLayer({id: OUTLINES, type: "line", source: OUTLINES,
-                  paint: {"line-color": ["get", "colour"], "line-width": ["get", "width"]}}, below);
+    const below = beneath(map);
+    map.addSource(AREAS, {...SOURCE, data: paint.layer});
+    map.addLayer({id: AREAS, type: "fill", source: AREAS, paint: {"fill-color": COLOUR, ...FILL_AT_ONCE}}, below);
+    map.addLayer({id: AREA_OUTLINES, type: "line", source: AREAS, layout: {visibility: "none"}, paint: LINE_AT_ONCE},
+                 below);
+    styleOutlines(map, gd, AREA_OUTLINES, Object.keys(paint.outlines));
+    revealWhenLoaded(map);
     if (!shown) {
       shown = {};
       maps.set(map, shown);
@@ -117,87 +147,189 @@
       gd.on("plotly_hover", () => { pointer.plotlyHover = true; hideTooltip(); });
       gd.on("plotly_unhover", () => { pointer.plotlyHover = false; });
       gd.on("plotly_click", (data) => { pointer.plotlyClick = data.event; });
+      gd.on("plotly_afterplot", () => {
+        const current = mapOf(gd);
+        if (current && maps.has(current) && current.getLayer(AREAS)) keepBeneathPlotly(current, maps.get(current));
+      });
     }
-    shown.layer = shown.outlines = shown.outlined = null;
+    Object.assign(shown, {layer: paint.layer, others: new Map(), states: new Map(), outlined: false, texts: {}});
     return shown;
   }
 
-  /* A new geometry: its areas numbered in file order, and outline styles (trace slot -> its template's). */
-  function showLayer(map, gd, shown, paint, features) {
-    map.getSource(AREAS).setData({type: "FeatureCollection", features: features.map(
-      (feature, i) => ({type: "Feature", id: i, geometry: feature.geometry, properties: {}}))});
+  function showLayer(map, shown, paint) {
+    revealWhenLoaded(map);
+    map.getSource(AREAS).setData(paint.layer);
     map.removeFeatureState({source: AREAS});
-    map.setPaintProperty(AREAS, "fill-outline-color", ["step", ["zoom"], COLOUR, paint.outline.zoom,
-                                                       paint.outline.colour]);
-    const slots = Object.keys(paint.outlines);
-    const style = (key, none) => ["match", ["feature-state", "outline"],
-                                  ...slots.flatMap((slot) => [Number(slot), gd.data[slot].marker.line[key]]), none];
-    map.setPaintProperty(AREA_OUTLINES, "line-color", style("color", "rgba(0,0,0,0)"));
-    map.setPaintProperty(AREA_OUTLINES, "line-width", style("width", 0));
     shown.layer = paint.layer;
-    shown.codes = features.map((feature) => feature.id);
-    shown.index = new Map(shown.codes.map((code, i) => [code, i]));
+    shown.states = new Map();
   }
 
-  /* Per area, the slot of the outline it shows (0 = none): the highest, as later traces drew on top. */
-  function areaOutlines(shown, outlines) {
-    const slot = new Array(shown.codes.length).fill(0);
-    outlines.forEach(([key, outline]) => outline.codes.forEach((code) => {
-      const i = shown.index.get(code);
-      if (i !== undefined) slot[i] = Math.max(slot[i], Number(key));
-    }));
-    return slot;
+  /* The outlines of this view: the server's (paint.outlines) with the cubes' filled in, slot -> {url, codes}. */
+  function outlinesOf(view, cube, hot, yi) {
+    const outlines = {};
+    Object.entries(view.paint.outlines).forEach(([slot, outline]) => { outlines[slot] = {...outline}; });
+    const on = (name) => view.layers.includes(name);
+    const slots = view.slots;
+    outlines[slots.persistent].codes = on("persistent") ? cube.info[yi].persistent.map((i) => cube.codes[i]) : [];
+    ["poor_cluster", "good_cluster"].forEach((name) => {
+      const hy = hot ? hot.years.indexOf(view.year) : -1;
+      outlines[slots[name]].codes = hy >= 0 ? hot[name][hy].map((i) => hot.codes[i]) : [];
+    });
+    if (!on("pcn")) outlines[slots.pcn].codes = [];
+    return outlines;
   }
 
-  /* One feature per outlined area of other geometry, styled like its trace template. */
-  function outlineFeatures(outlines, gd, loaded) {
-    const features = [];
-    outlines.forEach(([slot, outline]) => {
-      const line = gd.data[slot].marker.line;
+  /* Feature states of a source to what `wanted` (code -> state) says, touching only what changed. */
+  function applyStates(map, source, previous, wanted) {
+    previous.forEach((_, code) => {
+      if (!wanted.has(code)) map.removeFeatureState({source: source, id: code});
+    });
+    wanted.forEach((state, code) => {
+      const before = previous.get(code);
+      if (!before || before.colour !== state.colour || before.outline !== state.outline) {
+        map.setFeatureState({source: source, id: code}, state);
+      }
+    });
+    return wanted;
+  }
+
+  /* Outlines from other geometry (boroughs, PCN catchments, LSOA clusters over coarser areas): a source and
+   * line layer per geometry file, keeping only those still needed. */
+  function drawOtherOutlines(map, gd, shown, outlines, below) {
+    const byUrl = new Map();
+    Object.entries(outlines).forEach(([slot, outline]) => {
+      if (outline.url === shown.layer || !outline.codes.length) return;
+      const states = byUrl.get(outline.url) || new Map();
       outline.codes.forEach((code) => {
-        const area = loaded.get(outline.url).byCode.get(code);
-        if (area) {
-          features.push({type: "Feature", geometry: area.geometry,
-                         properties: {colour: line.color, width: line.width}});
-        }
+        const state = states.get(code);
+        if (!state || state.outline < Number(slot)) states.set(code, {outline: Number(slot)});
+      });
+      byUrl.set(outline.url, states);
+    });
+    shown.others.forEach((entry, url) => {
+      if (!byUrl.has(url)) {
+        map.removeLayer(entry.id);
+        map.removeSource(entry.id);
+        shown.others.delete(url);
+      }
+    });
+    byUrl.forEach((states, url) => {
+      let entry = shown.others.get(url);
+      if (!entry) {
+        entry = {id: OTHER + (shown.next = (shown.next || 0) + 1), states: new Map()};
+        map.addSource(entry.id, {...SOURCE, data: url});
+        map.addLayer({id: entry.id, type: "line", source: entry.id, paint: LINE_AT_ONCE}, below);
+        styleOutlines(map, gd, entry.id, Object.keys(outlines));
+        shown.others.set(url, entry);
+      }
+      entry.states = applyStates(map, entry.id, entry.states, states);
+    });
+  }
+
+  function drawAreas(map, shown, view, cube, outlines, yi) {
+    const classes = cube.schemes[view.scheme][yi];
+    const wanted = new Map();
+    cube.codes.forEach((code, i) => {
+      wanted.set(code, {colour: classes.palette[classes.index.charCodeAt(i) - 48], outline: 0});
+    });
+    Object.entries(outlines).forEach(([slot, outline]) => {
+      if (outline.url !== shown.layer) return;
+      outline.codes.forEach((code) => {
+        const state = wanted.get(code);
+        if (state) state.outline = Math.max(state.outline, Number(slot));
       });
     });
-    return features;
-  }
-
-  async function draw(paint) {
-    const drawn = Object.entries(paint.outlines).filter(([, outline]) => outline.codes.length);
-    const urls = [...new Set([paint.layer, ...drawn.map(([, outline]) => outline.url)])];
-    const [[gd, map], geometries] = await Promise.all([  // the geometry loads while Plotly builds the map
-      mapReady(), Promise.all(urls.map(async (url) => [url, await load(url)]))]);
-    const loaded = new Map(geometries);
-    if (paint !== latest) return;
-    const shown = setUp(map, gd);
-    if (shown.layer !== paint.layer) showLayer(map, gd, shown, paint, loaded.get(paint.layer).features);
-    const own = drawn.filter(([, outline]) => outline.url === paint.layer);
-    const other = drawn.filter(([, outline]) => outline.url !== paint.layer);
-    const outlined = own.length > 0;
+    const outlined = [...wanted.values()].some((state) => state.outline > 0);
     if (shown.outlined !== outlined) {  // an unused line layer over every area would cost in every frame
       map.setLayoutProperty(AREA_OUTLINES, "visibility", outlined ? "visible" : "none");
       shown.outlined = outlined;
     }
-    const outlines = JSON.stringify(other);
-    if (shown.outlines !== outlines) {
-      // MapLibre draws a frame when the worker has taken new data and another once it has cut the tiles;
-      // the colours go into the first.
-      map.getSource(OUTLINES).setData({type: "FeatureCollection", features: outlineFeatures(other, gd, loaded)});
-      shown.outlines = outlines;
-      await sourceData(map, OUTLINES);
+    map.setPaintProperty(AREAS, "fill-outline-color",
+                         ["step", ["zoom"], COLOUR, view.paint.outline.zoom, view.paint.outline.colour]);
+    shown.states = applyStates(map, AREAS, shown.states, wanted);
+  }
+
+  /* Dash props that follow the view, set only when they change. */
+  function setProps(shown, id, props) {
+    const text = JSON.stringify(props);
+    if (shown.texts[id] === text) return;
+    shown.texts[id] = text;
+    window.dash_clientside.set_props(id, props);
+  }
+
+  function component(type, props) {
+    return {type: type, namespace: "dash_html_components", props: props};
+  }
+
+  function showTexts(gd, shown, view, cube, hot, outlines, yi) {
+    const info = cube.info[yi];
+    const on = (name) => view.layers.includes(name);
+    const hy = hot ? hot.years.indexOf(view.year) : -1;
+    const notes = [...(view.paint.notices || []), on("persistent") && info.persistence_note,
+                   hy >= 0 && hot.notes[hy],
+                   on("pcn") && info.pcn_note].filter(Boolean);
+    const legend = view.paint.legend;
+    const rows = Object.keys(legend).filter((name) => name !== "selected" && outlines[view.slots[name]].codes.length)
+      .map((name) => legend[name]);
+    const selected = outlines[view.slots.selected].codes.length > 0;
+    rows.push({...legend.selected, props: {...legend.selected.props, hidden: !selected}});
+    setProps(shown, "explore-legend", {children: [...cube.schemes[view.scheme][yi].legend,
+                                                 component("Ul", {children: rows, className: "legend-outlines"})]});
+    setProps(shown, "explore-footnote", {children: info.footnote[view.scheme]});
+    const summary = cube.schemes[view.scheme][yi].summary;
+    if (!selected) {  // with an area selected, the server says it (callbacks/explore_text.py describe)
+      setProps(shown, "explore-map-summary", {children: summary[on("persistent") && summary.persistent ?
+                                                                 "persistent" : "plain"]});
     }
-    const slot = areaOutlines(shown, own);
-    paint.colour.forEach((position, i) => map.setFeatureState({source: AREAS, id: i},
-                                                              {colour: paint.palette[position], outline: slot[i]}));
-    shown.paint = paint;
+    setProps(shown, "explore-notes", {children: notes.map((note) => component("Li", {children: note}))});
+    const layout = gd.layout || {};
+    if ((layout.title || {}).text !== info.title ||
+        ((layout.annotations || [])[0] || {}).text !== info.annotation) {
+      const patch = new window.dash_clientside.Patch();
+      patch.assign(["layout", "title", "text"], info.title).assign(["layout", "annotations", 0, "text"],
+                                                                   info.annotation);
+      window.dash_clientside.set_props("explore-map", {figure: patch.build()});
+    }
+  }
+
+  /* The year slider spans the years the cube has; a year it lacks moves to the latest (and repaints). */
+  function checkYear(shown, view, cube) {
+    const key = view.paint.cube.replace("{measure}", view.measure);
+    if (shown.sliderFor !== undefined && shown.sliderFor !== key) {
+      setProps(shown, "explore-year", cube.slider);
+    }
+    shown.sliderFor = key;
+    if (!cube.years.includes(view.year)) {
+      window.dash_clientside.set_props("explore-year", {value: cube.slider.max});
+      return -1;
+    }
+    return cube.years.indexOf(view.year);
+  }
+
+  async function draw(view) {
+    const hotOn = view.layers.includes("hotspots");
+    const [[gd, map], cube, hot] = await Promise.all([
+      mapReady(), fetchJSON(view.paint.cube.replace("{measure}", view.measure)),
+      hotOn ? fetchJSON(view.paint.hotspots.replace("{measure}", view.measure)) : null]);
+    if (view !== latest) return;
+    const shown = setUp(map, gd, view.paint);
+    const yi = checkYear(shown, view, cube);
+    if (yi < 0) return;
+    if (shown.layer !== view.paint.layer) showLayer(map, shown, view.paint);
+    view.slots = view.paint.slots;
+    const outlines = outlinesOf(view, cube, hot, yi);
+    drawOtherOutlines(map, gd, shown, outlines, beneath(map));
+    drawAreas(map, shown, view, cube, outlines, yi);
+    keepBeneathPlotly(map, shown);
+    showTexts(gd, shown, view, cube, hot, outlines, yi);
+    view.outlines = outlines;
+    Object.assign(shown, {view: view, cube: cube, yi: yi});
+    window.atlasExport = {gd: gd, map: map, shown: shown};
     map.once("idle", () => { gd.dataset.painted = String(++painted); });
   }
 
-  async function repaint(paint) {
-    latest = paint;
+  async function repaint(view) {
+    latest = view;
     if (drawing) return;  // the running loop draws `latest` next
     drawing = true;
     try {
@@ -225,15 +357,25 @@
     return tip;
   }
 
-  function showTooltip(shown, i, mouse) {
-    const paint = shown.paint;
-    if (!paint || pointer.plotlyHover || mouse.buttons) return;  // not over a practice's label, nor mid-drag
+  function formatted(value, decimals) {
+    return value === null || value === undefined ? "no data" :
+      value.toLocaleString("en-GB", {minimumFractionDigits: decimals, maximumFractionDigits: decimals});
+  }
+
+  function showTooltip(shown, code, mouse) {
+    const cube = shown.cube;
+    if (!cube || pointer.plotlyHover || mouse.buttons) return;  // not over a practice's label, nor mid-drag
+    const i = cube.position.get(code);
+    const value = i === undefined ? null : cube.values[shown.yi][i];
+    const rank = i === undefined ? 0 : cube.ranks[shown.yi][i];
     const tip = tooltipElement();
     const name = document.createElement("b");
-    name.textContent = paint.names[i];
+    name.textContent = (shown.view.paint.names || {})[code] || code;
     tip.replaceChildren(name);
-    paint.tooltip.forEach((line) => tip.append(document.createElement("br"),
-      line.replace("{value}", paint.values[i]).replace("{rank}", paint.ranks[i])));
+    const info = cube.info[shown.yi];
+    const label = rank ? `${info.tied.includes(rank) ? "=" : ""}${rank.toLocaleString("en-GB")}` : "–";
+    info.tooltip.forEach((line) => tip.append(document.createElement("br"),
+      line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label)));
     tip.hidden = false;
     const left = mouse.clientX + 14;
     tip.style.left = `${left + tip.offsetWidth > window.innerWidth ? mouse.clientX - 14 - tip.offsetWidth : left}px`;
@@ -247,46 +389,19 @@
 
   /* An area click becomes the graph's clickData, as Plotly's own clicks are, unless Plotly handled the
    * same click (a practice dot or the search pin over the area): Plotly reacts to it in the same event. */
-  function select(shown, i, mouse) {
-    const paint = shown.paint;
+  function select(shown, code, mouse) {
     setTimeout(() => {
-      if (!paint || pointer.plotlyClick === mouse) return;
-      window.dash_clientside.set_props("explore-map", {clickData: {points: [
-        {curveNumber: paint.image.slot, pointNumber: i, location: shown.codes[i]}]}});
+      if (pointer.plotlyClick === mouse) return;
+      window.dash_clientside.set_props("explore-map", {clickData: {points: [{curveNumber: 0, location: code}]}});
     }, 0);
   }
 
-  /* The camera button: a copy of the figure with the areas and outlines as Plotly traces. */
-  async function exportImage(gd) {
-    const map = mapOf(gd);
-    const shown = map && maps.get(map);
-    const paint = shown && shown.paint;
-    if (!paint) return;
-    const data = gd.data.map((trace) => Object.assign({}, trace));
-    data[paint.image.slot] = Object.assign({}, data[paint.image.slot], paint.image.trace,
-                                           {visible: true, locations: shown.codes, z: paint.colour});
-    Object.entries(paint.outlines).forEach(([slot, outline]) => {
-      data[slot] = Object.assign({}, data[slot], {visible: outline.codes.length > 0, locations: outline.codes,
-                                                  z: outline.codes.map(() => 1)});
-    });
-    gd.classList.add("exporting");
-    try {
-      await window.Plotly.downloadImage({data: data, layout: gd.layout}, paint.image.options);
-    } catch (error) {
-      console.error("explore map PNG:", error);
-    } finally {
-      gd.classList.remove("exporting");
-    }
-  }
-
-  document.addEventListener("click", (event) => {
-    const button = event.target.closest && event.target.closest("#explore-map .modebar-btn");
-    if (!button || button.getAttribute("data-title") !== "Download plot as a PNG") return;
-    event.stopImmediatePropagation();  // instead of Plotly's export, which would leave the areas out
-    exportImage(graph());
-  }, true);
-
-  window.dash_clientside = Object.assign({}, window.dash_clientside, {
-    atlas: {paint: (paint) => { if (paint) repaint(paint); }},
+  window.dash_clientside = Object.assign({}, window.dash_clientside);
+  window.dash_clientside.atlas = Object.assign({}, window.dash_clientside.atlas, {
+    paint: (paint, measure, year, scheme, layers) => {
+      if (paint && paint.cube) repaint({paint: paint, measure: measure, year: year, scheme: scheme,
+                                        layers: layers || []});
+      return window.dash_clientside.no_update;
+    },
   });
 })();

@@ -1,29 +1,29 @@
-"""App speed against the budgets in docs/ARCHITECTURE.md ("Budgets"): `python -m bench.app [--runs N]`.
+"""App speed against the budgets in docs/ARCHITECTURE.md ("Budgets"): `python -m bench.app [--runs N]
+[--baseline-dir CHECKOUT]`.
 
-Prints, each as the median of several runs with the ratio to a baseline measured in the same run:
+Prints medians of several runs, each beside a baseline measured in the same run:
 
-1. start: `python app.py` (warm cache) until the first page is served; baseline = importing the libraries only.
-2. first LSOA map bytes, as the browser receives them (gzip over the wire) and uncompressed: the
-   geometry file plus the map callback's response; baseline = the same map with its geometry embedded
-   in the figure (what a naive `dcc.Graph(figure=px.choropleth_map(...))` sends).
-3. server time of a measure / year switch at LSOA level: the map callback plus serialisation of its
-   outputs (figure Patch, paint Patch, legend), warm (memoised analytics) and cold (first request for that
-   measure-year); baseline = building and serialising the full figure with embedded geometry.
-4. click-to-repaint in headless Chromium, clocked in the page: from the input event (pointer down on the
-   chosen measure, or a year key) until the frame with the new colours has been rasterised (assets/
-   explore_map.js moves the graph's data-painted count on at MapLibre's `idle`; a 1-pixel readPixels then
-   waits for the GPU); baseline = a level switch (new geometry). The same switches timed from Playwright
-   are printed too: they add its own round trips (action, then polling the page).
-5. the frame floor on this machine: `triggerRepaint` of the current map until MapLibre is idle and the
-   GPU has finished the frame (a 1-pixel readPixels waits for it). With --disable-gpu WebGL is SwiftShader,
-   so every frame is rasterised on the CPU and a repaint can never beat this.
+1. start: `python app.py` (warm cache) until the first page is served; baseline = importing the libraries.
+2. server: a measure switch is one GET of a measure cube (warm: in the worker's memo; cold: computed for new
+   parameters, all years, every colour scheme); a year or colour-scheme switch asks the server nothing. Beside
+   them, the map callback that still runs for a server-side change (d0), and issue 10's figures for today's
+   path (the map callback for every switch: 88 ms measure, 112 ms year).
+3. browser (headless Chromium, software WebGL), for this checkout and, with --baseline-dir, for another
+   checkout's app run the same way (e.g. main before this work: today's path in the same run):
+   * navigation to a painted LSOA map and to the borough map, fresh context (bench/first_paint.py);
+   * first LSOA map bytes over the wire and uncompressed (page response, cube, geometry);
+   * click-to-pixels of a measure and a year switch, clocked in the page: from the input event until the frame
+     with the new colours is rasterised (data-painted moves on at MapLibre's idle; a 1-pixel readPixels waits
+     for the GPU), beside the frame floor (triggerRepaint -> idle -> GPU done: no repaint can beat it);
+   * the PNG export (camera button to file) and a Bids link carrying two bids to its painted map.
 
-Budgets: first LSOA map < 1 MB gz and < 4 MB raw; switch < 100 ms server, < 500 ms browser; start < 5 s.
+Budgets: start < 5 s; navigation to LSOA map <= 3 s and <= 1.5x the borough map; first map < 1 MB gz, < 4 MB raw;
+measure switch <= 30 ms server, <= frame floor + 200 ms in the browser; year switch no server, <= frame floor +
+100 ms; PNG <= 3 s; Bids link <= 3 s.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -39,6 +39,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 CONTROLS = {"measure": "e2sfca", "level": "lsoa11", "year": 2025, "weights": "age", "d0": 1600, "k": 4, "n": 5,
             "cut": 0.2, "scheme": "quantiles", "layers": ["persistent"]}
+TODAY_SERVER_MS = {"measure": 88, "year": 112}  # issue 10: bench/app.py on main before the cube, warm, idle
 
 
 def free_port() -> int:
@@ -56,9 +57,18 @@ def report(name: str, values: list[float], unit: str, baseline: list[float] | No
     print(line + (f"  [budget {budget}]" if budget else ""), flush=True)
 
 
-def start_app(port: int) -> tuple[subprocess.Popen, float]:
+def app_env(app_dir: Path, **extra) -> dict:
+    """The environment to run the app of `app_dir` in: another checkout keeps its own derived cache (its data/
+    code may differ, and a cache built by other code is rebuilt)."""
+    env = {**os.environ, **extra}
+    if app_dir.resolve() != REPO:
+        env.pop("GP_ATLAS_CACHE", None)
+    return env
+
+
+def start_app(port: int, app_dir: Path = REPO) -> tuple[subprocess.Popen, float]:
     began = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env={**os.environ, "PORT": str(port)},
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=app_dir, env=app_env(app_dir, PORT=str(port)),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     while True:
         try:
@@ -68,6 +78,33 @@ def start_app(port: int) -> tuple[subprocess.Popen, float]:
             if process.poll() is not None or time.perf_counter() - began > 120:
                 raise SystemExit("app did not start") from None
             time.sleep(0.05)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its children (gunicorn's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def wait_until_idle(pid: int, quiet_s: float = 3.0, give_up_s: float = 600.0) -> float:
+    """Until the server (and its workers) used under 10% of a core for `quiet_s`: its warm-up in the background
+    (geometry, the default parameters' cubes) is done. Returns the seconds waited."""
+    def cpu_seconds() -> float:
+        total = 0
+        for member in process_tree(pid):
+            try:
+                fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / os.sysconf("SC_CLK_TCK")
+    began = time.perf_counter()
+    while time.perf_counter() - began < give_up_s:
+        before = cpu_seconds()
+        time.sleep(quiet_s)
+        if cpu_seconds() - before < 0.1 * quiet_s:
+            break
+    return time.perf_counter() - began
 
 
 def bench_start(runs: int) -> None:
@@ -86,146 +123,218 @@ def bench_start(runs: int) -> None:
 
 
 def bench_server(runs: int) -> None:
-    import plotly.graph_objects as go
+    import tempfile
+
     from plotly.io.json import to_json_plotly
 
     from app import create_app
     from bench.harness import real_services
     from callbacks.explore import update_map
+    from data.results import FileStore
+    from geo.params import DEFAULT_PARAMS
+    from layout.explore import server_view
+    from layout.services import AtlasServices
+    from layout.view import parse_view
 
-    services = real_services()
+    services = AtlasServices(real_services().atlas, store=FileStore(Path(tempfile.mkdtemp())))  # nothing shared
     app = create_app(services)
+    client = app.server.test_client()
+    gzip = {"Accept-Encoding": "gzip"}
+
+    def get(path: str) -> float:
+        began = time.perf_counter()
+        response = client.get("/" + path, headers=gzip)
+        elapsed = 1000 * (time.perf_counter() - began)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code}")
+        return elapsed
+
+    measures = ["e2sfca", "patients_per_gp_fte", "gp_fte_per_10k", "nearest_practice_m"]
+    cold = [get(services.cubes.template("lsoa11", DEFAULT_PARAMS.with_(d0=d0)).replace("{measure}", measure))
+            for d0 in (2000.0, 2400.0) for measure in measures[:2]]
+    warm = [get(services.cubes.template("lsoa11", DEFAULT_PARAMS).replace("{measure}", measures[i % 4]))
+            for i in range(4 + runs * 4)][4:]
     with app.server.test_request_context("/"):
-        _, meta, *_ = update_map(services, CONTROLS, "", None, None)
+        view = parse_view("", services.view_options)
+        _, meta, *_ = update_map(services, server_view(view), CONTROLS, "", None, None)
 
-        def switch(controls) -> float:
+        def server_change(d0) -> float:
             began = time.perf_counter()
-            to_json_plotly(update_map(services, controls, "", meta, None))  # as Dash serialises a response
+            to_json_plotly(update_map(services, server_view(view), {**CONTROLS, "d0": d0}, "", meta, None))
             return 1000 * (time.perf_counter() - began)
-
-        measures = ["patients_per_gp_fte", "gp_fte_per_10k", "nearest_practice_m", "e2sfca"]
-        years = [2024, 2023, 2022, 2021, 2020, 2019]
-        cold = [switch({**CONTROLS, "measure": m, "year": y, "weights": "age_imd"})
-                for m in measures for y in years[:2]]
-        warm_measure = [switch({**CONTROLS, "measure": measures[i % 4]}) for i in range(runs * 4)]
-        warm_year = [switch({**CONTROLS, "year": years[i % 6]}) for i in range(runs * 4)]
-
-        table = services.tables.table("lsoa11", "e2sfca", 2025)
-        geometry = json.loads(services.layers.of("lsoa11", 2025).body)
-        naive = []
-        for _ in range(max(2, runs // 2)):
-            began = time.perf_counter()
-            figure = go.Figure(go.Choroplethmap(geojson=geometry, locations=table["area_code"], z=table["value"]))
-            figure.to_json()
-            naive.append(1000 * (time.perf_counter() - began))
-    report("switch server time, warm, measure (callback + response JSON)", warm_measure, "ms", naive, "< 100 ms")
-    report("switch server time, warm, year", warm_year, "ms", naive, "< 100 ms")
-    report("switch server time, cold (first time for measure-year)", cold, "ms", naive)
+        callback = [server_change(1600 + 100 * (i % 2)) for i in range(runs * 2)]
+    print(f"  (today's path, issue 10 on main: every switch ran the map callback: measure "
+          f"{TODAY_SERVER_MS['measure']} ms, year {TODAY_SERVER_MS['year']} ms; a year switch now asks nothing)")
+    report("measure switch, server: one cube GET, warm", warm, "ms", [TODAY_SERVER_MS["measure"]], "<= 30 ms")
+    report("measure cube GET, cold (new d0: all years computed)", cold, "ms")
+    report("map callback for a server-side change (d0), warm", callback, "ms")
 
 
-def bench_browser(runs: int) -> None:
+def bench_browser(runs: int, app_dir: Path) -> dict[str, list[float]]:
+    """Every browser figure for the app in `app_dir`, as lists of samples (ms, or bytes)."""
     from playwright.sync_api import sync_playwright
+
+    from bench.first_paint import navigation_times
     port = free_port()
-    process, _ = start_app(port)
-    url = f"http://127.0.0.1:{port}/"
+    process, _ = start_app(port, app_dir)
+    url = f"http://127.0.0.1:{port}"
     try:
+        wait_until_idle(process.pid)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 900})
-            sizes = {}
-
-            def record(response):
-                if "/geometry/" in response.url or "_dash-update-component" in response.url:
-                    body = response.body()
-                    if "/geometry/" in response.url or b"explore-map" in body[:200] and b'"figure"' in body[:400]:
-                        sizes[response.url.split("?")[0] + str(len(sizes))] = (
-                            response.request.sizes()["responseBodySize"], len(body))
-            page.on("response", record)
-            page.goto(url)
-            page.wait_for_function(READY, timeout=60_000)
-            page.remove_listener("response", record)
-            wire = sum(size[0] for size in sizes.values())
-            raw = sum(size[1] for size in sizes.values())
-            geometry_raw = len(json.dumps(json.loads(urllib.request.urlopen(url + "geometry/lsoa11.geojson").read())))
-            print(f"{'first LSOA map: bytes over the wire (gzip)':<58} {wire:>12,} B  [budget < 1,000,000]")
-            print(f"{'first LSOA map: bytes uncompressed':<58} {raw:>12,} B  [budget < 4,000,000]  "
-                  f"({len(sizes)} responses: geometry files + map callback)")
-            naive_raw = geometry_raw + raw
-            print(f"{'  baseline: geometry embedded in the figure JSON':<58} {naive_raw:>12,} B  "
-                  f"-> ratio {raw / naive_raw:.3f} (and every switch would resend it)")
-
-            page.evaluate(INPUT_TO_PIXELS)
-            driven = []  # the same repaints timed from Playwright, automation round trips included
-
-            def repaint(action) -> float:
-                before = page.evaluate(PAINTED)
-                began = time.perf_counter()
-                action()
-                page.wait_for_function(f"() => ({PAINTED})() !== {before!r}", timeout=30_000)
-                driven.append(1000 * (time.perf_counter() - began))
-                return page.evaluate(f"() => window.__pixels[({PAINTED})()]")
-
-            def choose(measure):
-                page.click("#explore-measure")
-                page.get_by_role("option", name=measure, exact=True).click()
-
-            labels = ["Patients per GP FTE", "GP FTE per 10,000", "Distance to nearest practice", "E2SFCA access"]
-            for label in labels:  # first visit of each measure: analytics memoised afterwards
-                repaint(lambda label=label: choose(label))
-            measure_times = [repaint(lambda i=i: choose(labels[i % 4])) for i in range(runs * 2)]
-            page.focus("#explore-year [role=slider]")
-            year_times = [repaint(lambda i=i: page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight"))
-                          for i in range(runs * 2)]
-            frames = [page.evaluate(FRAME) for _ in range(runs * 2)]
-            driven_switches = driven[len(labels):]
-            level_times = []
-            for i in range(max(2, runs // 2)):
-                page.click("#explore-level")
-                level_times.append(repaint(lambda i=i: page.get_by_role(
-                    "option", name="Ward (2014, City merged)" if i % 2 == 0 else "LSOA (2011)", exact=True).click()))
+            lsoa, borough = navigation_times(browser, url, runs)
+            results = {"navigation, LSOA map": lsoa, "navigation, borough map": borough,
+                       **first_map_bytes(browser, url), **switches(browser, url, runs),
+                       "PNG export, camera button to file": png_times(browser, url, runs),
+                       "Bids link with 2 bids, to its painted map": bids_link_times(browser, url, runs)}
             browser.close()
     finally:
         process.terminate()
         process.wait(timeout=10)
-    report("click-to-repaint, measure switch (headless Chromium)", measure_times, "ms", level_times, "< 500 ms")
-    report("click-to-repaint, year switch", year_times, "ms", level_times, "< 500 ms")
-    report("  the same switches timed from Playwright (+ its round trips)", driven_switches, "ms")
-    report("frame floor: triggerRepaint -> idle -> GPU done, default view", frames, "ms")
+    return results
 
 
-PAINTED = ("() => { const gd = document.querySelector('#explore-map .js-plotly-plot'); "
-           "return gd && gd.dataset.painted; }")
-READY = f"""() => {{ const gd = document.querySelector('#explore-map .js-plotly-plot');
+def first_map_bytes(browser, url: str) -> dict[str, list[float]]:
+    """What the first LSOA map moved, from the page's resource timing (each URL once, whoever fetched it first:
+    the preload or the map script): the page's callback responses, geometry and cube."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(url + "/")
+    page.wait_for_function(READY, timeout=90_000)
+    wire, raw = page.evaluate(MAP_BYTES)
+    context.close()
+    return {"first LSOA map, bytes over the wire": [wire], "first LSOA map, bytes uncompressed": [raw]}
+
+
+def switches(browser, url: str, runs: int) -> dict[str, list[float]]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(url + "/")
+    page.wait_for_function(READY, timeout=90_000)
+    page.evaluate(INPUT_TO_PIXELS)
+
+    def repaint(action) -> float:
+        before = page.evaluate(PAINTED)
+        action()
+        page.wait_for_function(f"() => ({PAINTED})() !== {before!r}", timeout=60_000)
+        return page.evaluate(f"() => window.__pixels[({PAINTED})()]")
+
+    def choose(measure):
+        page.click("#explore-measure")
+        page.get_by_role("option", name=measure, exact=True).click()
+
+    labels = ["Patients per GP FTE", "GP FTE per 10,000", "Distance to nearest practice", "E2SFCA access"]
+    for label in labels:  # first visit of each measure (its cube fetched, or its analytics computed)
+        repaint(lambda label=label: choose(label))
+    measure = [repaint(lambda i=i: choose(labels[i % 4])) for i in range(runs * 2)]
+    page.focus("#explore-year [role=slider]")
+    year = [repaint(lambda i=i: page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight"))
+            for i in range(runs * 2)]
+    floor = [page.evaluate(FRAME) for _ in range(runs * 2)]
+    context.close()
+    return {"measure switch, click to pixels": measure, "year switch, click to pixels": year,
+            "frame floor (triggerRepaint -> idle -> GPU done)": floor}
+
+
+def png_times(browser, url: str, runs: int) -> list[float]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(url + "/")
+    page.wait_for_function(READY, timeout=90_000)
+    times = []
+    for _ in range(runs):
+        box = page.locator(MAP).bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 60)
+        began = time.perf_counter()
+        with page.expect_download(timeout=120_000) as download:
+            page.click(f'{MAP} .modebar-btn[data-title="Download plot as a PNG"]')
+        download.value.path()
+        times.append(1000 * (time.perf_counter() - began))
+    context.close()
+    return times
+
+
+def bids_link_times(browser, url: str, runs: int) -> list[float]:
+    from layout.bids.state import encode_bids
+    rows = [{"label": "Site A", "postcode": "SE28 8RD", "added_gp_fte": "3"},
+            {"label": "Site B", "easting": "532000", "northing": "181000", "added_gp_fte": "2"}]
+    link = f"{url}/bids?year=2025&bids={encode_bids(rows)}"
+    times = []
+    for _ in range(runs + 1):  # the first computes the scenario on the server
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        page = context.new_page()
+        page.goto(link, wait_until="commit")
+        times.append(page.wait_for_function(BIDS_READY, timeout=120_000, polling=20).json_value())
+        context.close()
+    return times[1:]
+
+
+MAP = "#explore-map .js-plotly-plot"
+PAINTED = f"() => {{ const gd = document.querySelector('{MAP}'); return gd && gd.dataset.painted; }}"
+READY = f"""() => {{ const gd = document.querySelector('{MAP}');
   return !!(({PAINTED})() && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0); }}"""
+BIDS_READY = """() => { const gd = document.querySelector('#bids-map .js-plotly-plot');
+  const ready = !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
+    && gd._fullLayout.map._subplot.map.loaded() && gd.data && gd.data[0].z && gd.data[0].z.some(v => v)
+    && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0);
+  return ready ? performance.now() : false; }"""
+MAP_BYTES = r"""() => { const seen = new Map();
+  performance.getEntriesByType('resource').filter(e => /\/geometry\/|\/cube\/|_dash-update-component/.test(e.name))
+    .forEach(e => { if (!seen.has(e.name) || e.transferSize) {
+      seen.set(e.name, [e.encodedBodySize, e.decodedBodySize]); } });
+  return [...seen.values()].reduce((sum, [w, r]) => [sum[0] + w, sum[1] + r], [0, 0]); }"""
 # Clock in the page: from the last input event (the key press, or the pointer going down on the chosen option)
 # until the repainted frame's pixels exist: when data-painted moves on, a 1-pixel readPixels waits for the
 # GPU (SwiftShader, on the CPU) to finish that frame. window.__pixels[painted count] = milliseconds.
-INPUT_TO_PIXELS = """() => { const gd = document.querySelector('#explore-map .js-plotly-plot');
-  window.__input = 0; window.__pixels = {};
-  for (const type of ['keydown', 'pointerdown']) {
-    document.addEventListener(type, () => { window.__input = performance.now(); }, true); }
-  new MutationObserver(() => { const canvas = gd._fullLayout.map._subplot.map.getCanvas();
+INPUT_TO_PIXELS = f"""() => {{ const gd = document.querySelector('{MAP}');
+  window.__input = 0; window.__pixels = {{}};
+  for (const type of ['keydown', 'pointerdown']) {{
+    document.addEventListener(type, () => {{ window.__input = performance.now(); }}, true); }}
+  new MutationObserver(() => {{ const canvas = gd._fullLayout.map._subplot.map.getCanvas();
     const gl = canvas.getContext('webgl2') || canvas.getContext('webgl');
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
     window.__pixels[gd.dataset.painted] = performance.now() - window.__input;
-  }).observe(gd, {attributes: true, attributeFilter: ['data-painted']}); }"""
-FRAME = """() => new Promise(done => {
-  const m = document.querySelector('#explore-map .js-plotly-plot')._fullLayout.map._subplot.map;
+  }}).observe(gd, {{attributes: true, attributeFilter: ['data-painted']}}); }}"""
+FRAME = f"""() => new Promise(done => {{
+  const m = document.querySelector('{MAP}')._fullLayout.map._subplot.map;
   const gl = m.getCanvas().getContext('webgl2') || m.getCanvas().getContext('webgl');
   const began = performance.now();
-  m.once('idle', () => {
+  m.once('idle', () => {{
     gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
-    done(performance.now() - began); });
-  m.triggerRepaint(); })"""
+    done(performance.now() - began); }});
+  m.triggerRepaint(); }})"""
+BUDGETS = {"navigation, LSOA map": "<= 3,000 ms and <= 1.5x borough", "first LSOA map, bytes over the wire":
+           "< 1,000,000 B", "first LSOA map, bytes uncompressed": "< 4,000,000 B", "PNG export, camera button to "
+           "file": "<= 3,000 ms", "Bids link with 2 bids, to its painted map": "<= 3,000 ms"}
+
+
+def print_browser(results: dict, baseline: dict | None) -> None:
+    for name, values in results.items():
+        unit = "B" if "bytes" in name else "ms"
+        report(name, values, unit, (baseline or {}).get(name), BUDGETS.get(name, ""))
+    ratio = statistics.median(results["navigation, LSOA map"]) / statistics.median(results["navigation, borough map"])
+    floor = statistics.median(results["frame floor (triggerRepaint -> idle -> GPU done)"])
+    print(f"{'  LSOA / borough navigation':<58} ratio {ratio:.2f}  [budget <= 1.5]")
+    for name, allowance in (("measure switch, click to pixels", 200), ("year switch, click to pixels", 100)):
+        over = statistics.median(results[name]) - floor
+        print(f"{'  ' + name + ' minus frame floor':<58} {over:>10,.0f} ms  [budget <= {allowance} ms]")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline-dir", type=Path, help="another checkout (e.g. main) measured the same way")
+    parser.add_argument("--only", choices=["start", "server", "browser"], help="one part only")
     args = parser.parse_args()
-    bench_start(max(3, args.runs // 2))
-    bench_server(args.runs)
-    bench_browser(args.runs)
+    if args.only in (None, "start"):
+        bench_start(max(3, args.runs // 2))
+    if args.only in (None, "server"):
+        bench_server(args.runs)
+    if args.only in (None, "browser"):
+        baseline = bench_browser(args.runs, args.baseline_dir) if args.baseline_dir else None
+        if baseline:
+            print(f"baseline: {args.baseline_dir}")
+        print_browser(bench_browser(args.runs, REPO), baseline)
 
 
 if __name__ == "__main__":

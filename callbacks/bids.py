@@ -17,9 +17,10 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.common import bind
 from data.bid_intake import MAX_BIDS, BidFileError, bid_rows, bids_from_csv, missing_columns
-from geo.bids import BID_LEVEL, Scenario
-from layout.bids.map import camera_for, map_camera, map_patch, map_updates, pending_site
-from layout.bids.report import bid_summary, grid_rows, page_footnote, ranked_csv, summary_cards
+from geo.bids import BID_LEVEL
+from layout.bids.map import map_camera, map_patch, pending_site
+from layout.bids.outputs import bids_outputs, scenario_for
+from layout.bids.report import ranked_csv
 from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
 from layout.bids.table import TABLE_ID, before_after_rows
 from layout.services import AtlasServices
@@ -32,12 +33,6 @@ ROWS = State("bids-store", "data")
 FORM = {name: State(f"bids-{name}", "value") for name in ("label", "postcode", "practice", "fte", "cost")}
 
 
-def scenario_for(services: AtlasServices, state: BidsView) -> tuple[Scenario, tuple[str, ...]]:
-    """The scored scenario of a page state (same inputs -> the same memoised, read-only result)."""
-    return services.bids.scenario(state.bids, state.view.year, state.params, state.objective, state.close,
-                                  state.merge)
-
-
 def current_state(services: AtlasServices, base: str | None, rows, focus, controls: dict) -> BidsView:
     return state_from_controls(base, rows, focus, controls, services.view_options)
 
@@ -47,20 +42,15 @@ def _alert(text: str, colour: str) -> dbc.Alert:
 
 
 def render(services: AtlasServices, rows, focus, mode, pending, controls, base):
-    """Scores, table, map values (a Patch: geometry never moves) and the focused bid's one-page summary."""
+    """Scores, table, map values (a Patch: geometry never moves) and the focused bid's one-page summary. The
+    page's first view comes with the page (layout/bids/page_layout.py); this draws every later one."""
     state = current_state(services, base, rows, focus, controls)
-    scenario, problems = scenario_for(services, state)
-    query, too_long = bids_query(state)
-    urls = services.layers.urls(BID_LEVEL, state.view.year)
-    patch = map_patch(map_updates(scenario, mode, services.layers.named(BID_LEVEL).codes, pending))
-    camera = camera_for(scenario) if ctx.triggered_id in (None, "bids-store") else None
-    if camera:
-        patch["layout"]["map"] = map_camera(urls["borough"], camera)
-    notes = [html.Li(text) for text in (*state.notices, *problems, *([too_long] if too_long else []))]
-    footnote = page_footnote(scenario)
-    summary = bid_summary(scenario, state.focus, query, urls["lsoa"])
-    return (grid_rows(scenario), summary_cards(scenario), patch, footnote, notes, summary,
-            pending["text"] if pending else "")
+    shown = bids_outputs(services, state, mode, pending)
+    patch = map_patch(shown.updates)
+    if shown.camera and ctx.triggered_id == "bids-store":
+        patch["layout"]["map"] = map_camera(services.layers.urls(BID_LEVEL, state.view.year)["borough"], shown.camera)
+    return (shown.rows, shown.cards, patch, shown.footnote, [html.Li(text) for text in shown.notes], shown.summary,
+            shown.pending)
 
 
 def sync_url(services: AtlasServices, rows, focus, controls, base):
@@ -173,7 +163,7 @@ def register(app: Dash, services: AtlasServices) -> None:
                  inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"),
                          "mode": Input("bids-mode", "value"), "pending": Input("bids-click", "data"),
                          "controls": CONTROLS},
-                 state={"base": BASE})(bind(services, render))
+                 state={"base": BASE}, prevent_initial_call=True)(bind(services, render))
     app.callback(Output("url", "search", allow_duplicate=True), Output("bids-permalink", "href"),
                  inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"),
                          "controls": CONTROLS},

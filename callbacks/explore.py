@@ -1,14 +1,20 @@
-"""Explore page callbacks: parse inputs -> layout.explore_* (which asks geo/) -> figure, Patch or panel."""
+"""Explore page callbacks: parse inputs -> layout.explore_* (which asks geo/) -> figure, Patch or panel.
+
+Most view changes never reach the server: the browser repaints a year, a colour scheme, the persistent and
+hot-spot outlines and a measure from the measure cube and keeps the URL (clientside callbacks in
+assets/explore_view.js and assets/explore_map.js). The server callbacks draw what the cube cannot: new
+geometry or analysis parameters, practices, PCN catchments, a selection and its panel.
+"""
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import explore_text
-from callbacks.common import bind, control_inputs, control_states, current_view, register_year_slider
+from callbacks.common import bind, control_states, current_view
 from geo.search import search
-from layout.components import MAP_CONTROLS, VIEW_CONTROLS
-from layout.explore import briefing_href
+from layout.components import MAP_CONTROLS, VIEW_CONTROLS, control_id
+from layout.explore import CUBE_CONTROLS, DRAWN, PANEL_VIEW, SERVER_CONTROLS, SERVER_VIEW, TABLE_VIEW
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
@@ -19,23 +25,22 @@ from layout.explore_map import (
 )
 from layout.explore_panel import panel_for, serving_csv
 from layout.explore_select import search_options, selection_change
-from layout.explore_table import map_summary
 from layout.geometry import layer_geojson
 from layout.services import AtlasServices
-from layout.view import camera_from_relayout, view_query
+from layout.view import view_query
 
 NAMES = VIEW_CONTROLS + MAP_CONTROLS
 BASE = State("explore-base", "data")
 SELECTION = State("explore-selection", "data")
 
 
-def update_map(services: AtlasServices, controls, base, meta, selection):
-    """Same geometry -> Patches of what changed; new geometry (first render, level, PCN year) -> full figure; and
-    the map's summary in words (read out to screen readers)."""
+def update_map(services: AtlasServices, server_view, controls, base, meta, selection):
+    """What only the server can draw changed (`server_view`, kept by assets/explore_view.js: level, need
+    weighting, d0, k, n, cut, the practices or PCN layers and then the year): the figure (Patches while the
+    geometry stays), the paint and the view's canonical query."""
     view = current_view(services, base, controls, **(selection or {}))
-    figure, meta, paint, content = map_outputs(services, view, meta)
-    return (figure, meta, content.footnote, [html.Li(note) for note in content.notes], paint, content.legend,
-            map_summary(view, content))
+    figure, meta, paint = map_outputs(services, view, meta)
+    return figure, meta, paint, view_query(view)
 
 
 def select(services: AtlasServices, click, searched, clear, controls, base):
@@ -55,16 +60,14 @@ def search_suggestions(services: AtlasServices, text):
     return search_options(search(services.search_index, services.atlas.postcodes, text))
 
 
-def panel(services: AtlasServices, selection, controls, base):
-    view = current_view(services, base, controls, **(selection or {}))
+def panel(services: AtlasServices, panel_view, base):
+    """The side panel for the selection and controls in `panel_view` (assets/explore_view.js sends them while
+    something is selected, and once more when the selection clears)."""
+    if not panel_view:
+        raise PreventUpdate
+    controls = dict(zip(NAMES, panel_view["controls"], strict=True))
+    view = current_view(services, base, controls, **(panel_view["selection"] or {}))
     return panel_for(services, view, view_query(view, area=None, practice=None))
-
-
-def sync_url(services: AtlasServices, selection, relayout, controls, base):
-    """The URL (and permalink) always holds the whole view, camera included."""
-    view = current_view(services, base, controls, **(selection or {}), **camera_from_relayout(relayout))
-    query = view_query(view)
-    return query, query, query, briefing_href(query)
 
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
@@ -84,18 +87,34 @@ def download_serving(services: AtlasServices, clicks, controls, base, selection)
     return dcc.send_string(text, f"{export_stem(view)}_practices-serving-{view.area}.csv")
 
 
+def controls_in(names, kind=Input) -> list:
+    return [kind(control_id("explore", name), "value") for name in names]
+
+
 def register(app: Dash, services: AtlasServices) -> None:
-    register_year_slider(app, services, "explore")
-    explore_text.register(app, services)
+    # In the browser: repaint from the cube on any view change, keep the URL, and pass on to the server only
+    # what it must draw (the server view) and the panel's view while something is selected.
+    app.clientside_callback(ClientsideFunction("atlas", "paint"), Output(DRAWN, "data"), Input("explore-paint", "data"),
+                            *controls_in(CUBE_CONTROLS))  # an output, or Dash would not call it for the first map
+    app.clientside_callback(ClientsideFunction("atlas", "serverView"), Output(SERVER_VIEW, "data"),
+                            *controls_in(SERVER_CONTROLS), State(SERVER_VIEW, "data"), prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("atlas", "panelView"), Output(PANEL_VIEW, "data"),
+                            Input("explore-selection", "data"), *controls_in(NAMES), State(PANEL_VIEW, "data"))
+    app.clientside_callback(ClientsideFunction("atlas", "tableView"), Output(TABLE_VIEW, "data"),
+                            Input("explore-show-as", "value"), *controls_in(NAMES), State(TABLE_VIEW, "data"),
+                            prevent_initial_call=True)
+    app.clientside_callback(ClientsideFunction("atlas", "syncUrl"), Output("url", "search", allow_duplicate=True),
+                            Output("explore-permalink", "href"), Output("explore-briefing", "href"),
+                            Input("explore-base", "data"), Input("explore-selection", "data"),
+                            Input("explore-map", "relayoutData"), *controls_in(CUBE_CONTROLS),
+                            State("explore-briefing", "href"), prevent_initial_call=True)
     app.callback(output=[Output("explore-map", "figure"), Output("explore-map-meta", "data"),
-                         Output("explore-footnote", "children"), Output("explore-notes", "children"),
-                         Output("explore-paint", "data"), Output("explore-legend", "children"),
-                         Output("explore-map-summary", "children")],
-                 inputs={"controls": control_inputs("explore", NAMES)},
-                 state={"base": BASE, "meta": State("explore-map-meta", "data"), "selection": SELECTION})(
-        bind(services, update_map))
-    # The areas are coloured in the browser from the paint store (assets/explore_map.js).
-    app.clientside_callback(ClientsideFunction("atlas", "paint"), Input("explore-paint", "data"))
+                         Output("explore-paint", "data"), Output("explore-base", "data")],
+                 inputs={"server_view": Input(SERVER_VIEW, "data")},
+                 state={"controls": control_states("explore", NAMES), "base": BASE,
+                        "meta": State("explore-map-meta", "data"), "selection": SELECTION},
+                 prevent_initial_call=True)(bind(services, update_map))
+    explore_text.register(app, services)
     app.callback(output=[Output("explore-selection", "data"), Output("explore-map", "figure", allow_duplicate=True),
                          Output("explore-paint", "data", allow_duplicate=True), Output(LEGEND_SELECTED, "hidden"),
                          Output("explore-level", "value"), Output("explore-search-result", "children")],
@@ -105,16 +124,8 @@ def register(app: Dash, services: AtlasServices) -> None:
         bind(services, select))
     app.callback(Output("explore-search", "options"), Input("explore-search", "search_value"),
                  prevent_initial_call=True)(bind(services, search_suggestions))
-    app.callback(output=Output("explore-panel", "children"),
-                 inputs={"selection": Input("explore-selection", "data"),
-                         "controls": control_inputs("explore", NAMES)},
+    app.callback(output=Output("explore-panel", "children"), inputs={"panel_view": Input(PANEL_VIEW, "data")},
                  state={"base": BASE})(bind(services, panel))
-    app.callback(output=[Output("url", "search", allow_duplicate=True), Output("explore-permalink", "href"),
-                         Output("explore-base", "data"), Output("explore-briefing", "href")],
-                 inputs={"selection": Input("explore-selection", "data"),
-                         "relayout": Input("explore-map", "relayoutData"),
-                         "controls": control_inputs("explore", NAMES)},
-                 state={"base": BASE}, prevent_initial_call=True)(bind(services, sync_url))
     app.callback(output=Output("explore-download", "data"),
                  inputs={"csv": Input("explore-download-csv", "n_clicks"),
                          "geojson": Input("explore-download-geojson", "n_clicks")},

@@ -1,26 +1,114 @@
-"""Plain HTTP routes beside the Dash callbacks: the geometry files (the headers every response carries are
+"""Plain HTTP routes beside the Dash callbacks: the geometry files and measure cubes (immutable,
+content-addressed GETs), and the Link preloads of a map page (the headers every response carries are
 callbacks/headers.py's)."""
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
 
 from dash import Dash
 from flask import Response, abort, request
 
+from geo.bids import BID_LEVEL, BID_MEASURE
+from layout.explore_cube import MEASURE_SLOT
 from layout.services import AtlasServices
+from layout.view import parse_view
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+REFUSED = re.compile(r"^\s*q\s*=\s*0(?:\.0{0,3})?\s*$")
+
+
+def without_refused_codings(accept_encoding: str) -> str:
+    """Accept-Encoding without the codings a client refuses ('gzip;q=0'): Flask-Compress would pick them."""
+    kept = [part for part in accept_encoding.split(",")
+            if part.strip() and not any(REFUSED.match(param) for param in part.split(";")[1:])]
+    return ",".join(kept)
+
+
+def honour_refused_encodings(app: Dash) -> None:
+    """Every response: a coding the client gives q=0 is never used (a WSGI layer under Flask and Flask-Compress)."""
+    inner = app.server.wsgi_app
+
+    def wsgi_app(environ, start_response):
+        if "HTTP_ACCEPT_ENCODING" in environ:
+            environ["HTTP_ACCEPT_ENCODING"] = without_refused_codings(environ["HTTP_ACCEPT_ENCODING"])
+        return inner(environ, start_response)
+
+    app.server.wsgi_app = wsgi_app
+
+
+def immutable_response(gzipped: bytes, identity: Callable[[], bytes], etag: str, mimetype: str) -> Response:
+    """A content-addressed resource: gzip unless the client refuses it (`gzip;q=0`, or no Accept-Encoding),
+    a quoted strong ETag per representation, 304 when If-None-Match has it, cached for a year."""
+    compressed = request.accept_encodings["gzip"] > 0
+    tag = f"{etag}-gzip" if compressed else etag
+    headers = {"ETag": f'"{tag}"', "Cache-Control": IMMUTABLE, "Vary": "Accept-Encoding"}
+    if request.if_none_match.contains_weak(tag):
+        return Response(status=304, headers=headers)
+    response = Response(gzipped if compressed else identity(), mimetype=mimetype, headers=headers)
+    if compressed:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 def serve_geometry(app: Dash, services: AtlasServices) -> None:
-    """/geometry/<layer>.geojson: each layer serialised and gzipped once per process (layout/geometry.py)."""
+    """/geometry/<layer>.geojson?v=<hash>: each layer serialised and gzipped once per process (layout/geometry.py).
+    One URL per layer: another version, another query or a name that is not the layer's own is not found."""
     def geometry(name: str):
         try:
             layer = services.layers.named(name)
         except KeyError:
             abort(404)
-        gzipped = "gzip" in request.headers.get("Accept-Encoding", "")
-        response = Response(layer.gzipped if gzipped else layer.body, mimetype="application/geo+json")
-        if gzipped:
-            response.headers["Content-Encoding"] = "gzip"
-        response.headers.update({"Vary": "Accept-Encoding", "ETag": layer.etag,
-                                 "Cache-Control": "public, max-age=31536000, immutable"})
-        return response
+        if request.args.to_dict(flat=False) != {"v": [layer.etag]}:
+            abort(404)
+        return immutable_response(layer.gzipped, lambda: layer.body, layer.etag, "application/geo+json")
 
     app.server.add_url_rule(f"{app.config.routes_pathname_prefix}geometry/<name>.geojson", "geometry", geometry)
+
+
+def serve_cubes(app: Dash, services: AtlasServices) -> None:
+    """/cube/... and /hotspots/...: the measure cubes (layout/explore_cube.py), one canonical URL each."""
+    def cube(kind: str, rest: str):
+        if request.args:
+            abort(404)
+        try:
+            resource = services.cubes.resource(f"{kind}/{rest}")
+        except KeyError:
+            abort(404)
+        return immutable_response(resource.gzipped, lambda: resource.body, resource.etag, "application/json")
+
+    prefix = app.config.routes_pathname_prefix
+    for kind in ("cube", "hotspots"):
+        app.server.add_url_rule(f"{prefix}{kind}/<path:rest>", kind, lambda rest, kind=kind: cube(kind, rest))
+
+
+PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"  # where Dash loads plotly.js from
+
+
+def preload_first_map(app: Dash, services: AtlasServices) -> None:
+    """The HTML of a map page (Explore, Bids) names, in Link headers, what its first map waits for: plotly.js,
+    the geometry and (Explore) the measure cube. The browser fetches them while Dash starts instead of after the
+    page's first callback, into its HTTP cache, where MapLibre's worker and the map script find them."""
+    prefix = app.config.requests_pathname_prefix
+
+    def first_map(path: str) -> list[str] | None:
+        if path in (prefix, prefix.rstrip("/")):
+            view = parse_view(request.args.to_dict(), services.view_options)
+            urls = services.layers.urls(view.level, view.year)
+            return [urls["layer"], urls["borough"],
+                    prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)]
+        if path == f"{prefix}bids":
+            year = max(services.view_options.years[(BID_MEASURE, BID_LEVEL)])  # the geometry is every year's
+            return [services.layers.url(BID_LEVEL, year), services.layers.url("borough", year)]
+        return None
+
+    def links(response: Response) -> Response:
+        if request.method != "GET" or response.mimetype != "text/html" or response.status_code != 200:
+            return response
+        fetched = first_map(request.path)
+        if fetched:
+            response.headers["Link"] = ", ".join([f"<{prefix}{PLOTLY_JS}>; rel=preload; as=script"] + [
+                f"<{url}>; rel=preload; as=fetch; crossorigin" for url in dict.fromkeys(fetched)])
+        return response
+
+    app.server.after_request(links)

@@ -31,11 +31,12 @@ from geo.agreement import (
 from geo.catchments import lsoa_pcn_assignment
 from geo.levels import LEVEL_CODE_COLUMN, LEVELS, check_level
 from geo.measures import MEASURES
-from geo.memo import Memo
+from geo.memo import MB, Memo
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.tables import AreaTables
 
 AGREEMENT = "agreement"
+MEMO_BYTES = 64 * MB  # agreement and stability frames of a few levels and cuts
 
 
 def value_column(measure: str) -> str:
@@ -47,7 +48,7 @@ class AgreementTables:
 
     def __init__(self, tables: AreaTables):
         self.tables = tables
-        self._memo = Memo(max_entries=128)
+        self._memo = Memo(max_bytes=MEMO_BYTES)
 
     # ------------------------------------------------------------ adapters onto AreaTables / Provision
     def _measure_years(self, measure: str, level: str) -> list[int]:

@@ -25,6 +25,15 @@ def check_d0(d0: float) -> float:
     return d0
 
 
+def grid_d0(d0: float) -> float:
+    """d0 as a memo key: on the D0_STEP grid (what the app offers), else ValueError. Memoised results are
+    keyed by d0, so arbitrary floats would make every near-identical catchment a new entry."""
+    d0 = float(d0)
+    if d0 != round(d0 / D0_STEP) * D0_STEP:
+        raise ValueError(f"d0 must be a multiple of {D0_STEP:,.0f} m, got {d0:g}")
+    return d0
+
+
 def check_window(k: int, n: int) -> tuple[int, int]:
     """k of the last n years: whole numbers with 1 <= k <= n (the message lists the valid k)."""
     def whole(value) -> bool:

@@ -53,8 +53,8 @@ def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, pa
     served = points.assign(residents=residents, attribution_basis=basis.to_numpy())[residents > 0]
     served = served.assign(share=served["residents"] / served["residents"].sum(),
                            caveat=figure_caveats(served["list_size"], served["gp_fte"]).to_numpy())
-    served = served.assign(practice_name=display_names(served["practice_code"].map(provision.atlas.practice_names)),
-                           pcn_name=display_names(served["pcn_code"].map(provision.atlas.pcn_names)))
+    served = served.assign(practice_name=served["practice_code"].map(provision.practice_display_names),
+                           pcn_name=served["pcn_code"].map(provision.pcn_display_names))
     return served.sort_values(["residents", "practice_code"], ascending=[False, True])[
         ["practice_code", "practice_name", "pcn_code", "pcn_name", "residents", "share", "list_size", "gp_fte",
          "patients_per_gp_fte", "caveat", "attribution_basis"]].reset_index(drop=True)
@@ -237,6 +237,6 @@ def practice_points(provision: Provision, year: int) -> pd.DataFrame:
     """The year's GP practices (as in the supply) with name, PCN name and lon/lat for the map."""
     points = provision.supply_points(year)
     lon, lat = to_lonlat(points["easting"], points["northing"])
-    return points.assign(practice_name=display_names(points["practice_code"].map(provision.atlas.practice_names)),
-                         pcn_name=display_names(points["pcn_code"].map(provision.atlas.pcn_names)), lon=lon, lat=lat,
+    return points.assign(practice_name=points["practice_code"].map(provision.practice_display_names),
+                         pcn_name=points["pcn_code"].map(provision.pcn_display_names), lon=lon, lat=lat,
                          caveat=figure_caveats(points["list_size"], points["gp_fte"]).to_numpy())

@@ -8,6 +8,8 @@ ingredients and aggregates LSOA numerators and denominators to coarser areas.
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -19,12 +21,14 @@ from data.years import FLOWS_SNAPSHOT
 from geo.access import decay_matrix, e2sfca, nearest_distance
 from geo.levels import LEVEL_CODE_COLUMN
 from geo.measures import LOCATION_YEARS, check_measure
-from geo.memo import Memo
+from geo.memo import MB, Memo
+from geo.names import display_names
 from geo.need import check_weighting, need_weighted_population
-from geo.params import DEFAULT_PARAMS, AnalysisParams, check_d0
+from geo.params import DEFAULT_PARAMS, AnalysisParams, check_d0, grid_d0
 from geo.rules import patients_per_gp_fte, practices_counted
 
-MEMO_ENTRIES = 2048
+# Decay and attribution matrices dominate: ~1 MB per year at d0 1.6 km, ~40 MB at 10 km (geo/memo.py).
+MEMO_BYTES = 256 * MB
 
 
 class Provision:
@@ -39,10 +43,20 @@ class Provision:
         self.imd_decile = lsoa.set_index("area_code")["imd_decile"]
         self.supply_years = atlas.years
         self.location_years = sorted(int(y) for y in atlas.practice_years["year"].unique())
-        self._memo = Memo(max_entries=MEMO_ENTRIES)
+        self._memo = Memo(max_bytes=MEMO_BYTES)
 
     def _cached(self, key: tuple, compute):
         return self._memo.get(key, compute)
+
+    @cached_property
+    def practice_display_names(self) -> pd.Series:
+        """practice_code -> name as shown (geo/names.py), cased once per process rather than per request."""
+        return display_names(self.atlas.practice_names)
+
+    @cached_property
+    def pcn_display_names(self) -> pd.Series:
+        """pcn_code -> PCN name as shown."""
+        return display_names(self.atlas.pcn_names)
 
     def years_for(self, measure: str) -> list[int]:
         return self.location_years if check_measure(measure).years == LOCATION_YEARS else self.supply_years
@@ -87,11 +101,12 @@ class Provision:
         return int(lsoa_years.loc[lsoa_years["year"] == year, "population_mid_year"].iloc[0])
 
     def decay(self, year: int, d0: float) -> sp.csr_matrix:
-        points = self.supply_points(year)
+        points, d0 = self.supply_points(year), grid_d0(d0)
         return self._cached(("decay", year, d0), lambda: decay_matrix(
             self.lsoa_xy, points[["easting", "northing"]].to_numpy(dtype=float), d0))
 
     def access(self, year: int, weights: str, d0: float):
+        d0 = grid_d0(d0)
         return self._cached(("e2sfca", year, weights, d0), lambda: e2sfca(
             self.decay(year, d0), self.need_population(year, weights), self.supply_points(year)["gp_fte"].to_numpy()))
 
@@ -103,6 +118,7 @@ class Provision:
 
     def attribution(self, year: int, weights: str, d0: float) -> tuple[sp.csr_matrix, pd.Series]:
         """(LSOA x practice) shares of each supply practice over London LSOAs (columns sum to 1), and the basis."""
+        d0 = grid_d0(d0)
         return self._cached(("shares", year, weights, d0), lambda: self._attribution(year, weights, d0))
 
     def _attribution(self, year: int, weights: str, d0: float) -> tuple[sp.csr_matrix, pd.Series]:
@@ -145,7 +161,7 @@ class Provision:
         """One row per LSOA: value, numerator, denominator (areas aggregate as sum(num)/sum(den))."""
         spec = check_measure(measure)
         year = self.check_year(measure, year)
-        check_d0(params.d0)
+        grid_d0(check_d0(params.d0))
 
         def compute():
             numerator, denominator = spec.compute(self, year, params)

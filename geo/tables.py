@@ -11,13 +11,13 @@ from geo.catchments import lsoa_pcn_assignment, pcn_catchments
 from geo.hotspots import getis_ord_gi_star, lsoa_weights
 from geo.levels import LEVEL_CODE_COLUMN, check_level, level_years
 from geo.measures import MEASURES, check_measure
-from geo.memo import Memo
+from geo.memo import MB, Memo
 from geo.names import display_names
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.persistence import classify_persistence
 from geo.provision import Provision
 
-MEMO_ENTRIES = 512
+MEMO_BYTES = 128 * MB  # value series, persistence and hot-spot frames: tens to hundreds of kB each
 HOTSPOT_ALPHA = 0.05
 
 
@@ -26,7 +26,7 @@ class AreaTables:
 
     def __init__(self, provision: Provision):
         self.provision = provision
-        self._memo = Memo(max_entries=MEMO_ENTRIES)
+        self._memo = Memo(max_bytes=MEMO_BYTES)
 
     def _cached(self, key: tuple, compute):
         return self._memo.get(key, compute)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data.years import fy_label
+from layout.geometry import FEATURE_ID_KEY
 from layout.mapfig import basemap_style
 
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 12}
@@ -99,7 +100,8 @@ def small_map(layer_url: str, codes: list[str], z: list[float], text: list[str],
               points: pd.DataFrame | None = None, colorscale=BLUES, hovertemplate: str = "%{text}<extra></extra>",
               colorbar_title: str | None = None, height: int = 240) -> dict:
     """A compact map of some areas at a given camera (lat, lon, zoom), optional practice points on top."""
-    choropleth = {"type": "choroplethmap", "geojson": layer_url, "locations": codes, "z": z, "text": text,
+    choropleth = {"type": "choroplethmap", "geojson": layer_url, "featureidkey": FEATURE_ID_KEY, "locations": codes,
+                  "z": z, "text": text,
                   "colorscale": colorscale, "showscale": colorbar_title is not None,
                   "marker": {"opacity": 0.75, "line": {"width": 0.6, "color": "#333"}}, "hovertemplate": hovertemplate}
     if colorbar_title:

@@ -11,12 +11,29 @@ from dash import dcc, html
 
 from data.licences import SHORT_ATTRIBUTION
 from layout.components import download_button, footnote, notices, view_controls, view_switch
+from layout.explore_map import map_outputs
 from layout.explore_panel import empty_panel
 from layout.explore_table import map_title, table_grid
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
 from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query
+
+# The browser repaints from the measure cube when these change (assets/explore_map.js); the server draws
+# again when SERVER_CONTROLS change (the year only while the practices or PCN layers are on), and the panel
+# is drawn while something is selected (assets/explore_view.js keeps both stores).
+CUBE_CONTROLS = ("measure", "year", "scheme", "layers")
+SERVER_CONTROLS = ("level", "weights", "d0", "k", "n", "cut", "layers", "year")
+SERVER_LAYERS = ("practices", "pcn")  # drawn by the server, for the year shown (explore_view.js names them too)
+SERVER_VIEW, PANEL_VIEW, DRAWN = "explore-server-view", "explore-panel-view", "explore-drawn"
+TABLE_VIEW = "explore-table-view"  # the controls, while the Table view is shown
+
+
+def server_view(view: View) -> list:
+    """What the server draws depends on, as assets/explore_view.js `serverView` lists it, for the first map: so
+    that only a change of it reaches the server."""
+    params, drawn = view.params, [layer for layer in view.layers if layer in SERVER_LAYERS]
+    return [view.level, params.weights, params.d0, params.k, params.n, params.cut, drawn, view.year if drawn else None]
 
 
 def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
@@ -47,7 +64,8 @@ def briefing_href(query: str) -> str:
 def page(services: AtlasServices, /, **url_params) -> html.Div:
     view = parse_view(url_params, services.view_options)
     height = "calc(100vh - 44px)" if view.embed else "calc(100vh - 190px)"
-    map_graph = dcc.Graph(id="explore-map", config=MAP_CONFIG, className="explore-map",
+    figure, meta, paint = map_outputs(services, view, None)  # the first map travels with the page
+    map_graph = dcc.Graph(id="explore-map", figure=figure, config=MAP_CONFIG, className="explore-map",
                           style={"height": height, "minHeight": "240px" if view.embed else "460px"})
     legend = html.Div(id="explore-legend", className="map-legend", style={"left": f"calc({MAP_WIDTH:.0%} + 8px)"},
                       **{"aria-label": "Map legend"})
@@ -60,7 +78,10 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                   footnote("explore-footnote"), html.Ul(id="explore-notes", className="map-notes small text-muted")]
     stores = [dcc.Store(id="explore-base", data=view_query(view)),
               dcc.Store(id="explore-selection", data={"area": view.area, "practice": view.practice}),
-              dcc.Store(id="explore-map-meta"), dcc.Store(id="explore-paint"), dcc.Download(id="explore-download")]
+              dcc.Store(id="explore-map-meta", data=meta), dcc.Store(id="explore-paint", data=paint),
+              dcc.Store(id=SERVER_VIEW, data=server_view(view)), dcc.Store(id=PANEL_VIEW), dcc.Store(id=DRAWN),
+              dcc.Store(id=TABLE_VIEW),
+              dcc.Download(id="explore-download")]
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
                            html.Button(id="explore-clear"), view_switch("explore-show-as")], hidden=True)

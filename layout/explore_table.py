@@ -8,6 +8,8 @@ so they always agree with its measure, level, year and classes.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from dash import html
 
@@ -16,9 +18,11 @@ from geo.levels import LEVELS
 from geo.measures import MEASURES
 from layout.components import fmt
 from layout.explore_map import MapContent, map_values_for_view
-from layout.services import AtlasServices
 from layout.tables import grid, number_column
 from layout.view import View
+
+if TYPE_CHECKING:  # the services hold the measure cubes, whose documents carry this page's map summary
+    from layout.services import AtlasServices
 
 TABLE_ID = "explore-table"
 
@@ -57,7 +61,7 @@ def table_rows(services: AtlasServices, view: View, content: MapContent) -> list
 
 def table_view(services: AtlasServices, view: View) -> tuple[list[dict], list[dict]]:
     """Rows and columns of the Table view of a view's map."""
-    content, _, _ = map_values_for_view(services, view)
+    content, _ = map_values_for_view(services, view)
     return table_rows(services, view, content), table_columns(view)
 
 

@@ -2,8 +2,10 @@
 
 London's LSOA layer is 2.8 MB of GeoJSON, and Plotly's own serialisation of a
 geometry-laden figure costs more than a whole callback may take. So each
-layer is turned into bytes once (features with ``id`` = area code and no
-properties, coordinates at 5 decimals, about 1 m), gzipped once, and served
+layer is turned into bytes once (features whose one property is the area
+`code`: the browser's map keys its colours by it, and Plotly traces find their
+areas by it, FEATURE_ID_KEY; coordinates at 5 decimals, about 1 m), gzipped
+once, and served
 as a file by app.py; a figure names it by URL (`geometry_url`). plotly.js
 fetches a GeoJSON URL once per page and shares it between every trace that
 names it, so switching measure, year or overlays never moves geometry again.
@@ -23,10 +25,11 @@ import shapely
 from data.config import WGS84
 from data.errors import check_crs
 from data.geography import web_copy
-from geo.memo import Memo
+from geo.memo import MB, Memo
 from geo.tables import AreaTables
 
 DECIMALS = 5
+FEATURE_ID_KEY = "properties.code"  # a Plotly choroplethmap's `featureidkey` for these files
 _LONG_DECIMAL = re.compile(rf"-?\d+\.\d{{{DECIMALS + 1},}}")  # float noise such as 0.12218999999999999
 
 
@@ -49,6 +52,10 @@ def _rounded(text: str) -> str:
     return _LONG_DECIMAL.sub(lambda match: repr(round(float(match.group()), DECIMALS)), text)
 
 
+def _json(text: str) -> str:
+    return orjson.dumps(text).decode()
+
+
 def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     """Serialise an EPSG:4326 layer (area_code, geometry) once: empty geometries are left out."""
     check_crs(frame, WGS84, "web geometry")
@@ -56,10 +63,11 @@ def web_layer(name: str, frame: gpd.GeoDataFrame) -> WebLayer:
     frame = frame[~shapely.is_missing(shapes) & ~shapely.is_empty(shapes)]
     geometries = tuple(_rounded(text) for text in shapely.to_geojson(frame.geometry.to_numpy()))
     codes = tuple(str(code) for code in frame["area_code"])
-    features = ",".join(f'{{"type":"Feature","id":{orjson.dumps(code).decode()},"geometry":{geometry}}}'
-                        for code, geometry in zip(codes, geometries, strict=True))
+    features = ",".join(f'{{"type":"Feature","properties":{{"code":{code}}},"geometry":{geometry}}}'
+                        for code, geometry in zip(map(_json, codes), geometries, strict=True))
     body = f'{{"type":"FeatureCollection","features":[{features}]}}'.encode()
-    return WebLayer(name=name, codes=codes, geometries=geometries, body=body, gzipped=gzip.compress(body, 6),
+    # mtime=0: every worker gzips to the same bytes, as a strong ETag promises
+    return WebLayer(name=name, codes=codes, geometries=geometries, body=body, gzipped=gzip.compress(body, 6, mtime=0),
                     etag=hashlib.sha1(body).hexdigest()[:16], bounds=tuple(float(b) for b in frame.total_bounds))
 
 
@@ -80,15 +88,15 @@ def geometry_url(layer: WebLayer, prefix: str = "/") -> str:
 class WebLayers:
     """The web geometry of every level (PCN catchments per year), each serialised once per process.
 
-    Names: the level's key ('lsoa11', 'borough', ...) or 'pcn-<year>'. Bounded: a worker holds at most
-    MAX_LAYERS layers (the fixed levels plus the years' PCN catchments fit with room to spare).
+    Names: the level's key ('lsoa11', 'borough', ...) or 'pcn-<year>'. Bounded in bytes: every level and
+    every year's PCN catchments (about 25 MB in all for London) fit with room to spare.
     """
 
-    MAX_LAYERS = 24
+    MAX_BYTES = 64 * MB
 
     def __init__(self, tables: AreaTables):
         self.tables = tables
-        self._memo = Memo(max_entries=self.MAX_LAYERS)
+        self._memo = Memo(max_bytes=self.MAX_BYTES)
 
     @staticmethod
     def name(level: str, year: int) -> str:

@@ -12,12 +12,12 @@ selected) are not Plotly traces in the live map: restyling a 4,835-polygon
 choropleth makes Plotly hand MapLibre the whole GeoJSON again (~2 s of
 re-tessellation in software WebGL), any data change to *any* trace does the
 same, and each outline trace also draws an invisible fill in every frame.
-Instead `paint_update` describes them for assets/explore_map.js: a palette
-and one palette position per area, the hover text, and the codes of each
-outline. The script draws them as MapLibre layers from the same geometry
-files and recolours with feature-state. Their traces stay in the figure as
-empty, hidden templates that the PNG export fills in, since Plotly's image
-export cannot see layers it did not draw.
+Instead assets/explore_map.js draws them as MapLibre layers from the same
+geometry files and recolours them with feature-state, from the measure cube
+(every year's colours, layout/explore_cube.py) and `paint_update` (what the
+server decides: geometry, outlines, cube URLs). The outline traces stay in
+the figure as empty, hidden templates: the script takes each outline's
+style from its template, and the slot numbers order them.
 
 Figures are dicts, not `go.Figure`s: validating 4,835-element arrays on every
 switch costs more than the whole budget; tests/test_layout_pure.py checks
@@ -26,7 +26,6 @@ the dicts against Plotly's schema instead.
 from __future__ import annotations
 
 import json
-import math
 import os
 from typing import NamedTuple
 from urllib.parse import quote
@@ -36,9 +35,8 @@ import pandas as pd
 from dash import Patch
 
 from data.licences import SHORT_ATTRIBUTION
-from layout.classes import Classing
-from layout.components import rank_labels
 from layout.figure_text import plotly_text
+from layout.geometry import FEATURE_ID_KEY
 
 TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "main_pcn", "selected",
           "practices", "pin")
@@ -124,35 +122,24 @@ def wrap(text: str, width: int = 150, separator: str = "; ") -> str:
     return "<br>".join(lines + [current])
 
 
-def paint_update(classing: Classing, values: np.ndarray, ranks: pd.Series, decimals: int, unit: str,
-                 urls: dict[str, str], outlines: dict[str, list], level: str, image: dict) -> dict:
-    """What assets/explore_map.js draws (arrays in the feature order of the geometry file urls['layer']).
+def paint_update(urls: dict[str, str], outlines: dict[str, list], level: str, cubes: dict[str, str],
+                 legend: dict) -> dict:
+    """What assets/explore_map.js draws besides the measure cube (see layout/explore_cube.py).
 
-    layer: geometry URL; palette + colour: each area's colour as a palette position; values, ranks and
-    tooltip: the hover text ('{value}' and '{rank}' filled in per area); outline: area edges' colour and
-    the zoom they show from; outlines: {trace slot: {url, codes}} for the PAINTED outlines; image: the PNG's
-    options, choropleth slot and properties. The area names travel once per geometry (`names` key).
+    layer: geometry URL of the mapped areas (features keyed by their `code` property); cube, hotspots: the
+    cube URL templates the browser fills the measure into; outline: area edges' colour and the zoom they
+    show from; outlines: {trace slot: {url, codes}} for every PAINTED outline, with the codes the server
+    decides (boroughs, PCN catchments, the selected area) and none for those the cubes decide (persistent,
+    clusters); slots: each outline's slot by name; legend: the legend's outline rows (slot -> component;
+    'selected' carries its own id). The area names travel once per geometry (`names`: code -> name).
     """
-    count = int(np.isfinite(values).sum())
-    spec = f",.{decimals}f"
     return {
-        "layer": urls["layer"], "palette": list(classing.palette), "colour": classing.index,
-        "values": [format(v, spec) if math.isfinite(v) else "no data" for v in np.asarray(values, float).tolist()],
-        "ranks": rank_labels(ranks),
-        "tooltip": [f"{{value}} {unit}", f"London rank {{rank}} of {count:,} (1 = poorest)"],
+        "layer": urls["layer"], **cubes,
         "outline": {"colour": AREA_EDGE, "zoom": OUTLINE_FROM_ZOOM.get(level, 0.0)},
         "outlines": {str(SLOT[name]): {"url": urls[OUTLINES[name].geometry],
                                        "codes": list(outlines.get(name, []))} for name in PAINTED},
-        "image": image,
+        "slots": {name: str(SLOT[name]) for name in PAINTED}, "legend": legend,
     }
-
-
-def image_trace(classing: Classing, colorbar_title: str) -> dict:
-    """Choropleth properties for the PNG export (z = palette positions, so the image shows the map's colours)."""
-    return {"colorscale": classing.colorscale, "zmin": classing.zmin, "zmax": classing.zmax, "showscale": True,
-            "colorbar": {"title": {"text": colorbar_title, "side": "top"}, "tickvals": classing.tickvals,
-                         "ticktext": classing.ticktext, "len": 0.6, "thickness": 16, "x": MAP_WIDTH + 0.01,
-                         "xanchor": "left", "y": 0.97, "yanchor": "top", "outlinewidth": 0, "tickfont": {"size": 11}}}
 
 
 def paint_patch(paint: dict) -> Patch:
@@ -203,7 +190,7 @@ def pin_update(lat: float | None, lon: float | None, label: str = "") -> dict:
 def _outline_trace(slot: str, urls: dict[str, str]) -> dict:
     name, colour, width, geometry = OUTLINES[slot]
     return {"type": "choroplethmap", "name": f"<span style='color:{colour}'>▬</span> {name}",
-            "geojson": urls[geometry],
+            "geojson": urls[geometry], "featureidkey": FEATURE_ID_KEY,
             "locations": [], "z": [],
             "colorscale": TRANSPARENT, "showscale": False, "showlegend": True, "hoverinfo": "skip",
             "marker": {"line": {"color": colour, "width": width}}, "visible": False}
@@ -217,7 +204,8 @@ def map_figure(urls: dict[str, str], updates: dict[str, dict], layout_update: di
     PAINTED outline templates name for the PNG export (see the module note).
     """
     traces = [
-        {"type": "choroplethmap", "name": "areas", "geojson": urls["layer"], "locations": [], "z": [],
+        {"type": "choroplethmap", "name": "areas", "geojson": urls["layer"], "featureidkey": FEATURE_ID_KEY,
+         "locations": [], "z": [],
          "marker": {"line": AREA_LINE}, "showlegend": False, "hoverinfo": "skip", "visible": False},
         {**_outline_trace("boroughs", urls), "showlegend": False},
         _outline_trace("pcn", urls),

@@ -2,9 +2,10 @@
 
 Plotly cannot draw it: the areas are not a Plotly trace in the live map (see
 layout/mapfig.py), and a colour bar that Plotly draws would cost a full
-re-plot whenever its scale changes. The PNG export draws the same palette and
-ticks as a Plotly colour bar instead (`mapfig.image_trace`). Values rise
-upwards, as on that colour bar.
+re-plot whenever its scale changes. Values rise upwards. The measure cube
+carries each year's `legend_head` and the paint the outline rows
+(`outline_row`, `selected_row`), which assets/explore_map.js puts together:
+head, then a list of the rows of the outlines drawn and the selected area's.
 """
 from __future__ import annotations
 
@@ -46,12 +47,17 @@ def _colour_key(classing: Classing) -> html.Div | html.Ul:
                      html.Ul(no_data, className="legend-classes")])
 
 
-def map_legend(classing: Classing, title: str, unit: str, outlines: list[str], selected_id: str,
-               selected: bool) -> list:
-    """Title, colour key and the outlines drawn (`outlines`: OUTLINES slots); the selected-area row has its own
-    id so a click can show it without redrawing the legend."""
-    rows = [_row(_line(slot), OUTLINES[slot].name) for slot in outlines]
-    rows.append(html.Li([_line("selected"), html.Span(OUTLINES["selected"].name), _line("main_pcn"),
-                         html.Span("its main PCN")], className="legend-row", id=selected_id, hidden=not selected))
-    return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"),
-            _colour_key(classing), html.Ul(rows, className="legend-outlines")]
+def legend_head(classing: Classing, title: str, unit: str) -> list:
+    """Title, unit and colour key: what changes with the measure, year and colour scheme."""
+    return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"), _colour_key(classing)]
+
+
+def outline_row(slot: str, **props) -> html.Li:
+    """The key of one outline drawn over the areas (an OUTLINES slot)."""
+    return _row(_line(slot), OUTLINES[slot].name, **props)
+
+
+def selected_row(selected_id: str, selected: bool) -> html.Li:
+    """The selected area's key and its main PCN's, shown only while an area is selected."""
+    return html.Li([_line("selected"), html.Span(OUTLINES["selected"].name), _line("main_pcn"),
+                    html.Span("its main PCN")], className="legend-row", id=selected_id, hidden=not selected)

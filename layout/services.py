@@ -8,36 +8,58 @@ the same answer for the same view and no state leaks between requests.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from functools import cached_property
+from pathlib import Path
 
 import pandas as pd
 
 from data.model import AtlasData
+from data.results import FileStore, RedisStore, results_store
 from geo.bids import BidScenarios
 from geo.levels import LEVELS
 from geo.measures import MEASURES
 from geo.need import WEIGHTINGS
-from geo.params import DEFAULT_PARAMS
 from geo.provision import Provision
 from geo.search import build_index
 from geo.tables import AreaTables
+from layout.cubes import Cubes
 from layout.geometry import WebLayers
 from layout.view import ViewOptions
 
 WARM_LEVELS = ("lsoa11", "borough", "msoa11", "ward", "ccg19", "icb")
+CODE = Path(__file__).resolve().parent.parent  # what the version hashes: the analytics and how they are shown
+VERSIONED_CODE = ("geo", "layout")
+
+
+def results_version(atlas: AtlasData) -> str:
+    """Hash of the tidy model's build (its inputs and data/ code) and of the geo/ and layout/ code: the version
+    in every immutable URL of derived results, so that new data or code never reuses an old cached answer."""
+    built = {key: atlas.meta.get(key) for key in ("code_version", "inputs")}  # not when or where: every worker agrees
+    digest = hashlib.sha256(json.dumps(built, sort_keys=True, default=str).encode())
+    for package in VERSIONED_CODE:
+        for path in sorted((CODE / package).rglob("*.py")):
+            digest.update(str(path.relative_to(CODE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class AtlasServices:
     """The tidy data (`atlas`), the analytics (`provision`, `tables`, `bids`), the web geometry (`layers`),
-    the search index and what URLs may ask for (`view_options`)."""
+    the measure cubes (`cubes`, with the `version` in their URLs), the search index and what URLs may ask for
+    (`view_options`). `store`: where results are shared with other workers (default: GP_ATLAS_RESULTS, else
+    the cache directory)."""
 
-    def __init__(self, atlas: AtlasData):
+    def __init__(self, atlas: AtlasData, store: FileStore | RedisStore | None = None):
         self.atlas = atlas
         self.provision = Provision(atlas)
         self.tables = AreaTables(self.provision)
         self.layers = WebLayers(self.tables)
         self.bids = BidScenarios(self.tables)
+        self.version = results_version(atlas)
+        self.cubes = Cubes(self.tables, self.version, results_store() if store is None else store)
         self._warm_up: threading.Thread | None = None
         self._warm_lock = threading.Lock()
 
@@ -69,6 +91,4 @@ class AtlasServices:
         for name in WARM_LEVELS:
             self.layers.named(name)
         _ = self.view_options, self.search_index
-        for measure in MEASURES:
-            years = self.tables.years(measure, "lsoa11")
-            self.tables.persistence(measure, "lsoa11", max(years), DEFAULT_PARAMS)
+        self.cubes.warm()

@@ -68,13 +68,6 @@ def shell() -> html.Div:
     ], id="shell")
 
 
-def nav_hrefs(paths: list[str], search: str | None) -> list[str]:
-    """Navbar links keep the current view's query, so switching pages keeps measure, year and level."""
-    keep = "&".join(f"{k}={v}" for k, v in parse_qsl((search or "").lstrip("?"), keep_blank_values=True)
-                    if k not in ("area", "practice", "embed", "print"))
-    return [dash.get_relative_path(path) + (f"?{keep}" if keep else "") for path in paths]
-
-
 def route(services: AtlasServices, broken: Mapping[str, str], pathname: str | None, search: str | None) -> tuple:
     """Page content, navbar/footer visibility and shell class for a URL. Never raises: a page whose callbacks
     failed to load (`broken`: path -> error) or whose layout fails shows one clear message (the exception goes

@@ -2,7 +2,6 @@
 import csv
 import io
 import json
-import re
 
 import dash
 import pytest
@@ -25,47 +24,53 @@ def sent(value) -> str:
     return to_json_plotly(value.to_plotly_json() if isinstance(value, dash.Patch) else value)
 
 
-def test_first_render_is_a_full_figure_then_switches_are_patches_without_geometry(svc):
+SERVER_VIEW = ["lsoa11", "age", 1600, 4, 5, 0.2, [], None]  # what assets/explore_view.js passes on
+
+
+def test_first_render_is_a_full_figure_then_server_changes_are_patches_without_geometry(svc):
     from callbacks.explore import update_map
-    figure, meta, footnote, notes, paint, legend, summary = update_map(svc, CONTROLS, "", None, None)
+    figure, meta, paint, query = update_map(svc, SERVER_VIEW, CONTROLS, "", None, None)
     assert isinstance(figure, dict) and figure["data"][0]["locations"] == []  # the areas are painted, see mapfig
     assert paint["layer"].startswith("/geometry/lsoa11.geojson?v=") and meta["layer"] == paint["layer"]
-    assert len(paint["colour"]) == len(paint["values"]) == len(paint["names"]) == 4835
-    assert paint["names"][0] == "City of London 001A" and paint["tooltip"][1].endswith("of 4,835 (1 = poorest)")
-    assert len(paint["outlines"]["3"]["codes"]) > 100 and len(paint["outlines"]["1"]["codes"]) == 33
-    assert footnote.startswith("E2SFCA access · LSOA (2011) · FY2024/25") and re.search(r"\d+ persistent", str(notes))
-    assert paint["image"]["options"]["filename"] == "gp-atlas_e2sfca_lsoa11_FY2024-25_age_d0-1600"
-    assert "E2SFCA access" in sent(legend) and "Persistent poor provision" in sent(legend)
-    assert summary.startswith("E2SFCA access by LSOA (2011), FY2024/25: 4,835 areas.")
-    for change in ({"measure": "patients_per_gp_fte"}, {"year": 2022}, {"weights": "age_imd"},
-                   {"scheme": "natural_breaks"}, {"layers": ["practices", "hotspots", "pcn"]}):
-        patch, meta, footnote, _, paint, _, _ = update_map(svc, {**CONTROLS, **change}, "", meta, None)
+    assert len(paint["names"]) == 4835 and paint["names"]["E01000001"] == "City of London 001A"
+    assert paint["cube"] == f"/cube/{svc.version}/lsoa11/{{measure}}/age/1600/4-5/0.2.json"
+    assert paint["hotspots"] == f"/hotspots/{svc.version}/{{measure}}/age/1600.json"
+    slots = paint["slots"]
+    assert len(paint["outlines"][slots["boroughs"]]["codes"]) == 33
+    assert paint["outlines"][slots["persistent"]]["codes"] == []  # the browser takes them from the cube
+    assert "Persistent poor provision" in sent(paint["legend"]["persistent"])
+    assert figure["layout"]["title"]["text"] == "E2SFCA access · LSOA (2011) · FY2024/25"
+    assert query.startswith("?level=lsoa11&measure=e2sfca&year=2025")
+    for change in ({"weights": "age_imd"}, {"d0": 2400}, {"k": 3}, {"layers": ["practices", "pcn"]}):
+        patch, meta, paint, _ = update_map(svc, SERVER_VIEW, {**CONTROLS, **change}, "", meta, None)
         wire = sent(patch) + sent(paint)
         assert isinstance(patch, dash.Patch) and isinstance(paint, dash.Patch)
-        assert '"coordinates"' not in wire and "names" not in sent(paint)
-        assert len(wire) < 400_000, change
-        if "layers" not in change:  # values only: no trace data, so Plotly re-plots nothing
+        assert '"coordinates"' not in wire and len(wire) < 150_000, change
+        assert "names" not in {op["location"][0] for op in paint.to_plotly_json()["operations"]}
+        if "layers" not in change:  # the title and basis only: no trace data, so Plotly re-plots nothing
             assert {op["location"][0] for op in patch.to_plotly_json()["operations"]} == {"layout"}, change
-    assert len(sent(update_map(svc, CONTROLS, "", meta, None)[4])) < 150_000
+    assert "d0 2,400 m" in sent(update_map(svc, SERVER_VIEW, {**CONTROLS, "d0": 2400}, "", meta, None)[0])
 
 
 def test_a_new_level_or_pcn_year_redraws_the_figure(svc):
     from callbacks.explore import update_map
-    _, meta, *_ = update_map(svc, CONTROLS, "", None, None)
-    figure, borough_meta, _, _, paint, _, _ = update_map(svc, {**CONTROLS, "level": "borough"}, "", meta, None)
+    _, meta, *_ = update_map(svc, SERVER_VIEW, CONTROLS, "", None, None)
+    figure, borough_meta, paint, _ = update_map(svc, SERVER_VIEW, {**CONTROLS, "level": "borough"}, "", meta, None)
     assert isinstance(figure, dict) and len(paint["names"]) == 33 and borough_meta != meta
-    assert "borough" in figure["data"][0]["geojson"]
-    _, pcn_2025, *_ = update_map(svc, {**CONTROLS, "level": "pcn"}, "", borough_meta, None)
-    figure, pcn_2024, *_ = update_map(svc, {**CONTROLS, "level": "pcn", "year": 2024}, "", pcn_2025, None)
+    assert "borough" in paint["layer"] and "/borough/" in paint["cube"]
+    _, pcn_2025, *_ = update_map(svc, SERVER_VIEW, {**CONTROLS, "level": "pcn"}, "", borough_meta, None)
+    figure, pcn_2024, *_ = update_map(svc, SERVER_VIEW, {**CONTROLS, "level": "pcn", "year": 2024}, "", pcn_2025, None)
     assert isinstance(figure, dict) and "pcn-2024" in pcn_2024["layer"]
 
 
 def test_inconsistent_or_bad_inputs_degrade_to_a_valid_view(svc):
     from callbacks.explore import update_map
-    _, _, footnote, _, paint, _, _ = update_map(svc, {**CONTROLS, "level": "pcn", "year": 2016, "k": 9, "n": None},
-                                             "?level=nowhere&area=E01000001", None, {"area": "garbage"})
-    assert "PCN catchment" in footnote and "FY2024/25" in footnote  # 2016 has no PCNs: latest year used
-    assert paint["outlines"]["6"]["codes"] == []                     # no selected outline for a bad code
+    figure, _, paint, query = update_map(svc, SERVER_VIEW, {**CONTROLS, "level": "pcn", "year": 2016, "k": 9,
+                                                            "n": None}, "?level=nowhere&area=E01000001", None,
+                                         {"area": "garbage"})
+    assert "PCN catchment" in figure["layout"]["title"]["text"] and "FY2024/25" in figure["layout"]["title"]["text"]
+    assert paint["outlines"][paint["slots"]["selected"]]["codes"] == []  # no selected outline for a bad code
+    assert "year=2025" in query and "area=" not in query
 
 
 def test_selection_changes_from_clicks_search_and_clear(svc):
@@ -103,24 +108,23 @@ def test_search_suggestions(svc):
         search_suggestions(svc, " ")
 
 
+def panel_view(selection: dict, **controls) -> dict:
+    """What assets/explore_view.js passes to the panel: the selection and every control, in NAMES order."""
+    from callbacks.explore import NAMES
+    return {"chosen": True, "selection": selection, "controls": [{**CONTROLS, **controls}[name] for name in NAMES]}
+
+
 def test_panel_for_an_area_a_practice_and_nothing(svc):
     from callbacks.explore import panel
-    text = json.dumps(panel(svc, {"area": "E09000007", "practice": None}, {**CONTROLS, "level": "borough"}, "")
+    text = json.dumps(panel(svc, panel_view({"area": "E09000007", "practice": None}, level="borough"), "")
                       .to_plotly_json(), default=str)
     assert "Camden" in text and "London rank" in text and "Practices serving its residents" in text
-    text = json.dumps(panel(svc, {"area": None, "practice": "F83004"}, CONTROLS, "").to_plotly_json(), default=str)
+    text = json.dumps(panel(svc, panel_view({"area": None, "practice": "F83004"}), "").to_plotly_json(), default=str)
     assert "Archway Medical Centre" in text and "Open the practice page" in text
-    assert "Click an area" in json.dumps(panel(svc, {"area": "E09000007"}, CONTROLS, "").to_plotly_json(), default=str)
-
-
-def test_url_sync_keeps_the_whole_view_and_the_camera(svc):
-    from callbacks.explore import sync_url
-    query, permalink, base, briefing = sync_url(svc, {"area": "E01000001", "practice": None},
-                                                {"map.center": {"lat": 51.51, "lon": -0.1}, "map.zoom": 12.5},
-                                                CONTROLS, "")
-    assert query == permalink == base and briefing.endswith("/briefing.pdf" + query)
-    assert "area=E01000001" in query and "lat=51.51000" in query and "zoom=12.50" in query
-    assert "lat=51.51" in sync_url(svc, None, {"autosize": True}, CONTROLS, query)[0]  # camera kept from the base
+    cleared = panel(svc, panel_view({"area": None, "practice": None}) | {"chosen": False}, "")
+    assert "Click an area" in json.dumps(cleared.to_plotly_json(), default=str)
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        panel(svc, None, "")
 
 
 def test_downloads_csv_and_geojson_content(svc):

@@ -1,13 +1,23 @@
 """The text behind the Explore map (Table view, live summary, chart captions), called directly on the real data;
 and the chart text read from figure dicts by hand."""
+import orjson
 import pandas as pd
 import pytest
 
+from callbacks.common import current_view
 from layout.chart_text import figure_text
 from layout.charts import trend_figure
+from layout.explore_cube import MEASURE_SLOT
 
 CONTROLS = {"measure": "e2sfca", "level": "borough", "year": 2025, "weights": "age", "d0": 1600, "k": 4, "n": 5,
             "cut": 0.2, "scheme": "quantiles", "layers": ["persistent"]}
+
+
+def cube_of(services, level: str, controls: dict) -> dict:
+    """The measure cube the browser fetches for a view (layout/explore_cube.py)."""
+    view = current_view(services, "", controls)
+    path = services.cubes.template(level, view.params).replace(MEASURE_SLOT, view.measure)
+    return orjson.loads(services.cubes.resource(path).body)
 
 
 @pytest.fixture(scope="module")
@@ -30,22 +40,27 @@ def test_a_chart_is_described_by_its_title_unit_and_each_series():
 
 @pytest.mark.real_data
 def test_the_live_summary_names_the_view_its_classes_persistence_and_the_selected_area(svc):
-    from callbacks.explore import update_map
-    from callbacks.explore_text import describe
-    summary = update_map(svc, {**CONTROLS, "level": "lsoa11"}, "", None, None)[-1]
+    """Without a selection the browser reads the summary from the cube; with one, the server says it."""
+    from callbacks.explore_text import NAMES, describe
+    cube = cube_of(svc, "lsoa11", CONTROLS)
+    summaries = cube["schemes"]["quantiles"][cube["years"].index(2025)]["summary"]
+    assert "persistently poor" not in summaries["plain"]
+    summary = summaries["persistent"]
     assert summary.startswith("E2SFCA access by LSOA (2011), FY2024/25: 4,835 areas. 5 classes from the poorest "
                               "provision: ")
     assert summary.count("(967)") == 5  # quintiles of 4,835 areas
     assert "persistently poor (outlined)" in summary and "Selected" not in summary
-    summary = describe(svc, {"area": "E09000007"}, CONTROLS, "")
+    panel_view = {"controls": [CONTROLS[name] for name in NAMES], "selection": {"area": "E09000007"}}
+    summary = describe(svc, panel_view, "")
     assert summary.startswith("E2SFCA access by Borough, FY2024/25: 33 areas.")
     assert "Selected: Camden, " in summary and " of 33 (1 = poorest), class " in summary
 
 
 @pytest.mark.real_data
 def test_the_table_view_lists_every_mapped_area_with_rank_class_persistence_and_serving_pcn(svc, services):
-    from callbacks.explore_text import select_row, show_table
-    hidden, region, rows, columns = show_table(svc, "table", CONTROLS, "")
+    from callbacks.explore_text import NAMES, select_row, show_table
+    controls = [CONTROLS[name] for name in NAMES]
+    hidden, region, rows, columns = show_table(svc, {"show_as": "table", "controls": controls}, "")
     assert hidden is False and region == "map-region as-table"
     assert len(rows) == 33 and {row["rank"] for row in rows} == set(range(1, 34))
     table = services.tables.table("borough", "e2sfca", 2025).set_index("area_code")
@@ -55,7 +70,7 @@ def test_the_table_view_lists_every_mapped_area_with_rank_class_persistence_and_
         assert row["serving_pcn"].endswith("more)")  # a borough is served by several PCNs
     assert [column["field"] for column in columns] == ["rank", "area_name", "area_code", "value", "class",
                                                        "persistence_class", "serving_pcn"]
-    assert show_table(svc, "map", CONTROLS, "")[:2] == (True, "map-region")
+    assert show_table(svc, {"show_as": "map", "controls": controls}, "")[:2] == (True, "map-region")
     assert select_row({"area": "E09000007"}, False, "table") == ({"ids": ["E09000007"]},
                                                                  {"rowId": "E09000007", "rowPosition": "middle"})
     assert select_row({"area": "E09000007"}, True, "map") == (select_row(None, True, "map"))

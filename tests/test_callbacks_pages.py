@@ -75,9 +75,9 @@ class TestWithTheApp:
         content, query = choose(services, None, "")
         assert "Choose a practice" in json.dumps(content.to_plotly_json(), default=str)
 
-    def test_geometry_is_served_gzipped_once_with_cache_headers_and_csp_on_every_page(self, app):
+    def test_geometry_is_served_gzipped_once_with_cache_headers_and_csp_on_every_page(self, app, services):
         client = app.server.test_client()
-        response = client.get("/geometry/lsoa11.geojson", headers={"Accept-Encoding": "gzip"})
+        response = client.get(services.layers.url("lsoa11", 2025), headers={"Accept-Encoding": "gzip"})
         assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
         assert "immutable" in response.headers["Cache-Control"]
         assert len(json.loads(gzip.decompress(response.data))["features"]) == 4835

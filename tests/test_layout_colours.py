@@ -7,7 +7,7 @@ import pytest
 
 from layout.bids.map import GAIN_SCALE
 from layout.classes import NO_DATA_COLOUR, SWATCH_BORDER, YL_OR_RD, classify
-from layout.maplegend import map_legend
+from layout.maplegend import legend_head
 from tests.colour_vision import MACHADO_2009, ciede2000, contrast_ratio, difference, simulate
 
 MIN_ADJACENT = 10.0  # CIEDE2000 between neighbouring classes: clearly different at a glance, not just "different"
@@ -53,6 +53,6 @@ def test_the_bids_gain_scale_steps_are_distinguishable(vision):
 def test_swatch_edges_have_3_to_1_contrast_with_the_legend_background_and_classes_are_in_text():
     assert contrast_ratio(SWATCH_BORDER, "#ffffff") >= 3
     classing = classify(np.array([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]), "quantiles", "low", 1)
-    legend = str(map_legend(classing, "E2SFCA access", "per 10,000", [], "selected", False))
+    legend = str(legend_head(classing, "E2SFCA access", "per 10,000"))
     assert all(text in legend for text in ("1.0 – 1.8 (1)", "4.2 – 5.0 (1)", "no data (1)", SWATCH_BORDER))
     assert classing.palette[0] == YL_OR_RD[-1]  # low values are poor: darkest red first

@@ -7,19 +7,18 @@ from urllib.parse import unquote
 import geopandas as gpd
 import mapclassify
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from shapely.geometry import Polygon, box
 
-from layout.classes import CONTINUOUS_SHADES, NO_DATA_COLOUR, YL_OR_RD, classify, jenks_breaks, shades
+from geo.classes import CONTINUOUS_SHADES, jenks_breaks
+from layout.classes import NO_DATA_COLOUR, YL_OR_RD, classify, shades
 from layout.geometry import geometry_url, layer_geojson, web_layer
 from layout.mapfig import (
     OFFLINE_STYLE,
     SLOT,
     TRACES,
     basemap_style,
-    image_trace,
     map_figure,
     map_patch,
     outline_patch,
@@ -27,7 +26,7 @@ from layout.mapfig import (
     paint_update,
     wrap,
 )
-from layout.maplegend import map_legend
+from layout.maplegend import legend_head, outline_row, selected_row
 
 # --------------------------------------------------------------------------- classes
 
@@ -90,11 +89,12 @@ def squares():
                             crs="EPSG:4326")
 
 
-def test_web_layer_ids_without_properties_5_decimals_and_no_empty_features(squares):
+def test_web_layer_ids_and_codes_5_decimals_and_no_empty_features(squares):
     layer = web_layer("test", squares)
     collection = json.loads(layer.body)
-    assert layer.codes == ("A", "B") and [f["id"] for f in collection["features"]] == ["A", "B"]
-    assert all(set(f) == {"type", "id", "geometry"} for f in collection["features"])
+    assert layer.codes == ("A", "B")
+    assert [f["properties"] for f in collection["features"]] == [{"code": "A"}, {"code": "B"}]
+    assert all(set(f) == {"type", "properties", "geometry"} for f in collection["features"])
     assert "-0.12346" in layer.body.decode() and "-0.123456" not in layer.body.decode()
     assert gzip.decompress(layer.gzipped) == layer.body
     assert geometry_url(layer, "/app/") == f"/app/geometry/test.geojson?v={layer.etag}"
@@ -146,29 +146,25 @@ def test_map_patch_sends_only_the_updated_properties():
 
 
 def paint_example():
-    classing = classify(np.array([1.0, 2.0, np.nan]), "quantiles", "high", 1, k=2)
-    image = {"slot": 0, "trace": image_trace(classing, "Title")}
-    return classing, paint_update(classing, np.array([1.0, 2000.0, np.nan]), pd.Series([2, 1, None]), 1, "GP FTE",
-                                  URLS, {"persistent": ["B"], "poor_cluster": ["X"]}, "lsoa11", image)
+    cubes = {"cube": "/cube/v/lsoa11/{measure}/age/1600/4-5/0.2.json",
+             "hotspots": "/hotspots/v/{measure}/age/1600.json"}
+    return paint_update(URLS, {"boroughs": ["E09000001"], "selected": ["B"]}, "lsoa11", cubes, {"selected": "row"})
 
 
-def test_paint_carries_palette_positions_hover_text_and_outlines_by_trace_slot():
-    classing, paint = paint_example()
-    assert paint["layer"] == URLS["layer"] and paint["palette"] == list(classing.palette)
-    assert paint["colour"] == [0, 1, 2] and paint["palette"][2] == NO_DATA_COLOUR
-    assert paint["values"] == ["1.0", "2,000.0", "no data"] and paint["ranks"] == ["2", "1", "–"]
-    assert paint["tooltip"] == ["{value} GP FTE", "London rank {rank} of 2 (1 = poorest)"]
-    assert paint["outline"]["zoom"] == 10.5
-    assert paint["outlines"][str(SLOT["persistent"])] == {"url": URLS["layer"], "codes": ["B"]}
-    assert paint["outlines"][str(SLOT["poor_cluster"])] == {"url": URLS["lsoa"], "codes": ["X"]}
+def test_paint_names_geometry_cube_urls_and_the_outlines_the_server_decides_by_trace_slot():
+    paint = paint_example()
+    assert paint["layer"] == URLS["layer"] and paint["cube"].startswith("/cube/v/lsoa11/{measure}/")
+    assert paint["outline"]["zoom"] == 10.5 and paint["legend"] == {"selected": "row"}
+    assert paint["slots"]["persistent"] == str(SLOT["persistent"])
+    assert paint["outlines"][str(SLOT["boroughs"])] == {"url": URLS["borough"], "codes": ["E09000001"]}
+    assert paint["outlines"][str(SLOT["selected"])] == {"url": URLS["layer"], "codes": ["B"]}
+    assert paint["outlines"][str(SLOT["persistent"])] == {"url": URLS["layer"], "codes": []}  # from the cube
+    assert paint["outlines"][str(SLOT["poor_cluster"])] == {"url": URLS["lsoa"], "codes": []}
     assert paint["outlines"][str(SLOT["pcn"])] == {"url": URLS["pcn"], "codes": []}
-    assert (paint["image"]["trace"]["zmax"] == 2.5
-            and paint["image"]["trace"]["colorbar"]["ticktext"][-1] == "no data (1)")
-    go.Figure({"type": "choroplethmap", **paint["image"]["trace"]})  # valid Plotly for the PNG export
 
 
 def test_paint_patches_leave_the_names_alone_and_a_click_moves_one_outline():
-    _, paint = paint_example()
+    paint = paint_example()
     operations = paint_patch(paint).to_plotly_json()["operations"]
     assert {op["location"][0] for op in operations} == set(paint) and "names" not in paint
     (operation,) = outline_patch({"selected": ["A"]}).to_plotly_json()["operations"]
@@ -190,15 +186,16 @@ def legend_text(children) -> list[str]:
 
 def test_legend_lists_classes_highest_first_then_no_data_and_the_outlines_drawn():
     classing = classify(np.array([1.0, 2.0, 3.0, 4.0, np.nan]), "quantiles", "high", 0, k=2)
-    title, unit, key, outlines = legend_text(map_legend(classing, "Measure", "units", ["persistent"], "sel", False))
+    title, unit, key = legend_text(legend_head(classing, "Measure", "units"))
     assert (title, unit) == ("Measure", "units")
     assert key == "2 – 4 (2) 1 – 2 (2) no data (1)"  # classes hold lower < v <= upper
-    assert outlines == "Persistent poor provision [hidden] Selected area its main PCN"
+    rows = legend_text([outline_row("persistent"), selected_row("sel", False)])
+    assert rows == ["Persistent poor provision", "[hidden] Selected area its main PCN"]
 
 
 def test_a_continuous_legend_is_a_ramp_with_its_ticks_placed_by_palette_position():
     classing = classify(np.arange(101.0), "continuous", "low", 0)
-    key = map_legend(classing, "M", "u", [], "sel", True)[2]
+    key = legend_head(classing, "M", "u")[2]
     ramp, ticks = key.children[0].children
     assert ramp.style["background"].startswith(f"linear-gradient(to top, {YL_OR_RD[-1]}")
     assert [(tick.children, tick.style["bottom"]) for tick in ticks.children] == [

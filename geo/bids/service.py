@@ -15,19 +15,27 @@ import pandas as pd
 from data.bid_intake import INPUT_COLUMNS
 from geo.bids.baseline import BidBaseline, bid_baseline, parse_changes
 from geo.bids.scenario import Scenario, evaluate
-from geo.memo import Memo
+from geo.memo import MB, Memo, estimate_bytes
 from geo.params import AnalysisParams
 from geo.tables import AreaTables
+
+BASELINE_BYTES = 96 * MB   # a baseline is ~2 MB at the default d0 (its decay matrix), ~40 MB at d0 10 km
+SCENARIO_BYTES = 48 * MB   # a scenario of a few bids is tens of kB; 500 bids a few MB
 
 
 class BidScenarios:
     """Baselines keyed by (year, params); scenarios by their bid rows (text cells keyed by INPUT_COLUMNS),
-    year, params, objective, closures and merges."""
+    year, params, objective, closures and merges. Both memos are bounded in bytes; what a result only refers
+    to (the tidy model's postcodes and boroughs, a scenario's baseline) is not counted against them."""
 
-    def __init__(self, tables: AreaTables, max_baselines: int = 8, max_scenarios: int = 32):
+    def __init__(self, tables: AreaTables, baseline_bytes: int = BASELINE_BYTES,
+                 scenario_bytes: int = SCENARIO_BYTES):
         self.tables = tables
-        self._baselines = Memo(max_baselines)
-        self._scenarios = Memo(max_scenarios)
+        atlas = tables.provision.atlas
+        shared = frozenset(map(id, (atlas.postcodes, atlas.practice_names, *atlas.areas.values())))
+        self._baselines = Memo(baseline_bytes, size=lambda base: estimate_bytes(base, shared))
+        self._scenarios = Memo(scenario_bytes, size=lambda result: estimate_bytes(
+            result, shared | {id(result[0].base)}))
 
     def baseline(self, year: int, params: AnalysisParams) -> BidBaseline:
         return self._baselines.get((year, params), lambda: bid_baseline(self.tables, year, params))

@@ -10,11 +10,13 @@ import pandas as pd
 
 from geo.access import PER
 from geo.bids import BidBaseline, Scenario
+from geo.classes import class_bounds
 from geo.params import DEFAULT_PARAMS
 from geo.search import to_lonlat
 from layout.charts import FONT
-from layout.classes import class_bounds, classify
+from layout.classes import classify
 from layout.figure_text import plotly_text
+from layout.geometry import FEATURE_ID_KEY
 from layout.mapfig import LONDON_CENTRE, LONDON_ZOOM, TRANSPARENT, basemap_style, map_config
 
 MODES = {"before": "Before", "after": "After", "delta": "Change"}
@@ -39,10 +41,12 @@ def map_figure(lsoa_url: str, borough_url: str, codes, names) -> dict:
     has loaded, after the points, and would otherwise paint over the practices and bid sites.
     """
     traces = [
-        {"type": "choroplethmap", "name": "access", "geojson": lsoa_url, "locations": list(codes), "text": list(names),
+        {"type": "choroplethmap", "name": "access", "geojson": lsoa_url, "featureidkey": FEATURE_ID_KEY,
+         "locations": list(codes), "text": list(names),
          "z": [0] * len(codes), "colorscale": TRANSPARENT, "showscale": False, "showlegend": False,
          "below": UNDER_POINTS, "marker": {"line": {"width": 0.2, "color": "rgba(80,80,80,0.35)"}}},
-        {"type": "choroplethmap", "name": "Lifted out of the bottom quintile", "geojson": lsoa_url, "locations": [],
+        {"type": "choroplethmap", "name": "Lifted out of the bottom quintile", "geojson": lsoa_url,
+         "featureidkey": FEATURE_ID_KEY, "locations": [],
          "z": [], "colorscale": TRANSPARENT, "showscale": False, "showlegend": True, "below": UNDER_POINTS,
          "hoverinfo": "skip", "marker": {"line": {"color": "#0571b0", "width": 2.5}}, "visible": False},
         {"type": "scattermap", "name": "GP practices (click: uplift)", "mode": "markers", "lat": [], "lon": [],
@@ -148,6 +152,13 @@ def map_updates(scenario: Scenario, mode: str, codes, pending: dict | None) -> d
     }
 
 
+def with_updates(figure: dict, updates: dict) -> dict:
+    """The map's frame with a scenario's values in it (a first view travels whole; later ones as `map_patch`)."""
+    for slot, update in updates.items():
+        figure["data"][SLOT[slot]].update(update)
+    return figure
+
+
 def map_patch(updates: dict) -> dash.Patch:
     patch = dash.Patch()
     for slot, update in updates.items():
@@ -201,7 +212,8 @@ def gain_figure(scenario: Scenario, row: int, lsoa_url: str) -> dict:
     bid = scenario.bids.set_index("row").loc[row]
     lat, lon = _lonlat(pd.DataFrame([bid]))
     return {"data": [
-        {"type": "choroplethmap", "geojson": lsoa_url, "locations": gaining["lsoa11_code"].tolist(),
+        {"type": "choroplethmap", "geojson": lsoa_url, "featureidkey": FEATURE_ID_KEY,
+         "locations": gaining["lsoa11_code"].tolist(),
          "z": gaining["delta"].round(4).tolist(), "colorscale": GAIN_SCALE, "zmin": 0,
          "marker": {"line": {"width": 0.3, "color": "#666"}},
          "colorbar": {"title": {"text": "gain per 10,000", "side": "top"}, "thickness": 10, "len": 0.7},

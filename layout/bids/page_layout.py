@@ -9,7 +9,8 @@ from data.bid_intake import COLUMNS_HELP, MAX_FILE_SIZE_TEXT
 from data.years import fy_label
 from geo.bids import BID_LEVEL, BID_MEASURE, MAX_SITE_FTE, OBJECTIVES
 from geo.params import D0_RANGE
-from layout.bids.map import MAP_CONFIG, MODES, map_figure
+from layout.bids.map import MAP_CONFIG, MODES, map_camera, map_figure, with_updates
+from layout.bids.outputs import bids_outputs
 from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
 from layout.bids.table import before_after_grid
@@ -100,12 +101,16 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     urls = services.layers.urls(BID_LEVEL, state.view.year)
     codes = services.layers.named(BID_LEVEL).codes
     names = services.provision.lsoa.set_index("area_code")["area_name"].reindex(list(codes)).fillna("").tolist()
+    first = bids_outputs(services, state, "after", None)  # the first view comes with the page: one response
+    figure = with_updates(map_figure(urls["lsoa"], urls["borough"], codes, names), first.updates)
+    if first.camera:
+        figure["layout"]["map"] = map_camera(urls["borough"], first.camera)
     stores = [dcc.Store(id="bids-store", data=list(state.bids)), dcc.Store(id="bids-base", data=query),
-              dcc.Store(id="bids-focus", data=state.focus), dcc.Store(id="bids-click"),
+              dcc.Store(id="bids-focus", data=state.focus or 0), dcc.Store(id="bids-click", data={}),
               dcc.Download(id="bids-download")]
     shown = list(state.notices) + ([too_long] if too_long else [])
     notice = notices(state.view.with_(notices=tuple(shown)))
-    cards = html.Div(id="bids-cards-row", children=dbc.Row(id="bids-cards", class_name="g-2 mb-2"))
+    cards = html.Div(id="bids-cards-row", children=dbc.Row(first.cards, id="bids-cards", class_name="g-2 mb-2"))
     map_height = "calc(100vh - 90px)" if state.view.embed else MAP_HEIGHT
     map_card = dbc.Card(dbc.CardBody([
             html.Div([view_switch("bids-show-as"),
@@ -116,13 +121,13 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                       html.Span(id="bids-mode-help", className="small text-muted ms-2")],
                      className="d-flex flex-wrap align-items-center mb-1 no-print"),
             html.Section([dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG,
-                                    style={"height": map_height},
-                                    figure=map_figure(urls["lsoa"], urls["borough"], codes, names)),
+                                    style={"height": map_height}, figure=figure),
                           before_after_grid()], id="bids-map-region", className="map-region",
                          **{"aria-label": f"Map of E2SFCA access by LSOA before and after the bids, "
                                           f"{fy_label(state.view.year)}; the Table view lists every LSOA"}),
-            html.Div(id="bids-footnote", className="basis-footnote"),
-            html.Ul(id="bids-notes", className="map-notes small text-warning"),
+            html.Div(first.footnote, id="bids-footnote", className="basis-footnote"),
+            html.Ul([html.Li(text) for text in first.notes], id="bids-notes",
+                    className="map-notes small text-warning"),
         ]), class_name="shadow-sm mb-2")
     table = dbc.Card(dbc.CardBody([
             html.Div([html.H6("Ranked bids", className="card-title mb-0 me-auto"),
@@ -135,12 +140,13 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                       html.A("Link to this view", id="bids-permalink", href=query,
                              className="btn btn-sm btn-outline-secondary")],
                      className="d-flex align-items-center mb-2 no-print"),
-            grid("bids-grid", [], GRID_COLUMNS, height="340px",
+            grid("bids-grid", first.rows, GRID_COLUMNS, height="340px",
                  rowSelection={"mode": "singleRow", "enableClickSelection": True}),
             html.Div("Select a row for its one-page summary below. Bids with a status other than 'ok' are not scored; "
                      "fix them in the CSV and upload again.", className="form-text no-print"),
         ]), class_name="shadow-sm mb-2 no-print")
-    summary = dbc.Card(dbc.CardBody(html.Div(id="bids-summary")), class_name="shadow-sm mb-2 bids-summary-card")
+    summary = dbc.Card(dbc.CardBody(html.Div(first.summary, id="bids-summary")),
+                       class_name="shadow-sm mb-2 bids-summary-card")
     controls = [_add_card(), _upload_card(), _scenario_card(state, options)]
     if state.view.print:  # the one-page summary of the focused bid
         return html.Div(stores + [html.Div(controls + [cards, map_card, table], hidden=True), notice, summary],

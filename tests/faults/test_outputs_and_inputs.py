@@ -180,8 +180,8 @@ def test_a_control_value_no_analysis_takes_is_a_notice_beside_the_map(services, 
     from callbacks.trends import update as update_trends
     controls = {"measure": "e2sfca", "level": "borough", "year": 2024, "weights": "age", "d0": 1600, "k": 4,
                 "n": 5, "cut": 0.2, "scheme": "quantiles", "layers": ["persistent"], **typed}
-    notes = update_map(services, controls, "", None, None)[3]
-    assert any(notice in str(note.children) for note in notes)
+    paint = update_map(services, None, controls, "", None, None)[2]
+    assert any(notice in note for note in paint["notices"])
     update_trends(services, {key: controls[key] for key in ("measure", "level", "year", "weights", "d0", "k", "n",
                                                             "cut")}, "")
 

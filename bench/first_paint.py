@@ -1,0 +1,126 @@
+"""First paint of the Explore map: `python -m bench.first_paint [--runs N] [--trace FILE]`.
+
+Navigation to a painted map in a fresh headless Chromium context (empty cache, as a first visit), clocked in
+the page from the navigation start to the moment assets/explore_map.js has painted the areas (its data-painted
+count moves on at MapLibre's idle) and the map renders features: the LSOA map (`/`) against the borough map
+(`/?level=borough`) in the same run. Budget: LSOA <= 3 s and <= 1.5x the borough page.
+
+With --trace, one more LSOA navigation is recorded as a Chromium performance trace (written to FILE, open it
+in chrome://tracing or Perfetto) and summarised: when each response arrived, and what kept the page's main
+thread, its workers (MapLibre's tiling and tessellation) and the GPU process (SwiftShader) busy until the map
+was painted. That is where the seconds go.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+from bench.app import CHROMIUM_ARGS, free_port, report, start_app
+
+READY_AT = """() => { const gd = document.querySelector('#explore-map .js-plotly-plot');
+  const ready = !!(gd && gd.dataset.painted && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0);
+  return ready ? performance.now() : false; }"""
+TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "loading",
+                    "blink.user_timing", "toplevel", "gpu", "disabled-by-default-devtools.timeline.frame"]
+
+
+def painted_after(browser, url: str, trace: Path | None = None) -> float:
+    """Milliseconds from navigation start to a painted map, in a fresh context (nothing cached)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    if trace:
+        browser.start_tracing(page=page, path=str(trace), categories=TRACE_CATEGORIES)
+    try:
+        page.goto(url, wait_until="commit")
+        return page.wait_for_function(READY_AT, timeout=90_000, polling=20).json_value()
+    finally:
+        if trace:
+            browser.stop_tracing()
+        context.close()
+
+
+def navigation_times(browser, base_url: str, runs: int) -> tuple[list[float], list[float]]:
+    """(LSOA map, borough map) navigation times in ms, interleaved so that noise hits both alike."""
+    painted_after(browser, base_url + "/")  # the server's first request for each view is not a user's
+    painted_after(browser, base_url + "/?level=borough")
+    lsoa, borough = [], []
+    for _ in range(runs):
+        lsoa.append(painted_after(browser, base_url + "/"))
+        borough.append(painted_after(browser, base_url + "/?level=borough"))
+    return lsoa, borough
+
+
+def summarise_trace(path: Path, painted_ms: float) -> None:
+    """Print arrivals of the responses and busy time per thread and task type up to the paint."""
+    events = json.loads(path.read_text())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events if e.get("name") == "thread_name"}
+    start = min(e["ts"] for e in events if e.get("name") in ("navigationStart", "ResourceSendRequest"))
+    end = start + painted_ms * 1000
+    sent, arrived = {}, {}
+    for event in events:
+        data = (event.get("args") or {}).get("data") or {}
+        if event.get("name") == "ResourceSendRequest":
+            sent[data.get("requestId")] = (event["ts"], data.get("url", ""))
+        elif event.get("name") == "ResourceFinish":
+            arrived[data.get("requestId")] = (event["ts"], data.get("encodedDataLength", 0))
+    print(f"responses until the paint at {painted_ms:,.0f} ms (start -> finish, bytes over the wire):")
+    rows = sorted((sent[r][0], arrived[r][0], arrived[r][1], sent[r][1]) for r in arrived if r in sent)
+    for began, finished, size, url in rows:
+        if finished <= end:
+            short = url.split("//", 1)[-1].split("/", 1)[-1].split("?")[0][-60:]
+            print(f"  {(began - start) / 1000:7,.0f} -> {(finished - start) / 1000:7,.0f} ms  {size:>10,} B  /{short}")
+    busy = defaultdict(float)
+    tasks = defaultdict(lambda: defaultdict(float))
+    for event in events:
+        if event.get("ph") != "X" or "dur" not in event or not (start <= event["ts"] <= end):
+            continue
+        thread = names.get((event["pid"], event["tid"]), "")
+        kind = ("main" if thread == "CrRendererMain" else "worker" if "Worker" in thread
+                else "gpu" if thread in ("CrGpuMain", "VizCompositorThread") else None)
+        if kind and event.get("name") in ("RunTask", "ThreadControllerImpl::RunTask"):
+            busy[kind] += event["dur"] / 1000
+        if kind and event.get("name") in TASK_TYPES:
+            tasks[kind][event["name"]] += event["dur"] / 1000
+    for kind in ("main", "worker", "gpu"):
+        top = sorted(tasks[kind].items(), key=lambda item: -item[1])[:8]
+        print(f"{kind} thread(s) busy {busy[kind]:,.0f} ms: " + ", ".join(f"{n} {ms:,.0f}" for n, ms in top))
+
+
+TASK_TYPES = {"EvaluateScript", "v8.compile", "v8.compileModule", "FunctionCall", "ParseHTML", "Layout",
+              "UpdateLayoutTree", "Paint", "MajorGC", "MinorGC", "V8.GC_SCAVENGER", "TimerFire",
+              "FireAnimationFrame", "EventDispatch", "XHRReadyStateChange", "XHRLoad", "RunMicrotasks",
+              "ParseAuthorStyleSheet", "v8.run", "DoDraw", "ProxyMain::BeginMainFrame", "Commit",
+              "GLES2DecoderImpl::HandlePostSubBufferCHROMIUM", "RasterTask", "ResourceReceivedData"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--trace", type=Path, help="also record one LSOA navigation as a Chromium trace here")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+    port = free_port()
+    process, _ = start_app(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            lsoa, borough = navigation_times(browser, url, args.runs)
+            traced = painted_after(browser, url + "/", args.trace) if args.trace else None
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    report("navigation to a painted LSOA map (fresh context)", lsoa, "ms", borough, "<= 3,000 ms, <= 1.5x")
+    report("  baseline: navigation to the painted borough map", borough, "ms")
+    print(f"{'  ratio LSOA / borough (medians)':<58} {statistics.median(lsoa) / statistics.median(borough):.2f}")
+    if traced:
+        summarise_trace(args.trace, traced)
+
+
+if __name__ == "__main__":
+    main()

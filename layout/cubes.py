@@ -1,0 +1,115 @@
+"""`Cubes`: the measure and hot-spot cubes as immutable HTTP resources, computed once for all workers.
+
+A resource is its JSON document (layout/explore_cube.py) gzipped once, with a strong ETag. Three levels
+answer a request: this worker's byte-bounded memo; then the shared results store (data/results.py: files in
+the cache directory, or Redis), where the first worker to compute a cube leaves it for the others; then the
+computation itself, under the store's lock so that two workers never compute the same cube at once. The
+default parameters' cubes are computed at warm-up, in the background.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+
+import orjson
+from plotly.io.json import to_json_plotly
+
+from data.results import FileStore, RedisStore
+from geo.cube import hotspot_cube, measure_cube
+from geo.measures import MEASURES
+from geo.memo import MB, Memo
+from geo.need import WEIGHTINGS
+from geo.params import DEFAULT_PARAMS, AnalysisParams
+from geo.tables import AreaTables
+from layout.explore_cube import (
+    MEASURE_SLOT,
+    cube_document,
+    cube_path,
+    hotspot_document,
+    hotspot_path,
+    parse_cube_path,
+    parse_hotspot_path,
+)
+
+log = logging.getLogger(__name__)
+MEMO_BYTES = 48 * MB  # gzipped documents: ~100-300 kB per LSOA cube, a few kB for a borough's
+WARM_LEVELS = ("lsoa11", "borough", "msoa11", "ward", "ccg19", "icb", "pcn")
+
+
+@dataclass(frozen=True)
+class Resource:
+    gzipped: bytes
+    etag: str  # content hash (unquoted); the gzip representation's validator adds '-gzip'
+
+    @property
+    def body(self) -> bytes:
+        return gzip.decompress(self.gzipped)
+
+
+def resource_of(body: bytes) -> Resource:
+    """A document's bytes, gzipped deterministically (no timestamp), so every worker makes the same resource."""
+    return Resource(gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:20])
+
+
+class Cubes:
+    def __init__(self, tables: AreaTables, version: str, store: FileStore | RedisStore):
+        self.tables, self.version, self.store = tables, version, store
+        self._memo = Memo(max_bytes=MEMO_BYTES, size=lambda resource: len(resource.gzipped) + 200)
+
+    def template(self, level: str, params: AnalysisParams) -> str:
+        """A cube path with the measure left for the browser to fill in (MEASURE_SLOT)."""
+        return cube_path(self.version, level, MEASURE_SLOT, params)
+
+    def hotspot_template(self, params: AnalysisParams) -> str:
+        return hotspot_path(self.version, MEASURE_SLOT, params)
+
+    def resource(self, path: str) -> Resource:
+        """The resource at a canonical cube or hot-spot path (no leading slash); KeyError for any other path."""
+        compute = self._compute(path)
+        return self._memo.get(path, lambda: self._shared(path, compute))
+
+    def _compute(self, path: str):
+        if path.startswith("hotspots/"):
+            measure, params = parse_hotspot_path(path, self.version)
+            return lambda: hotspot_document(hotspot_cube(self.tables, measure, params))
+        level, measure, params = parse_cube_path(path, self.version)
+        if not self.tables.years(measure, level):
+            raise KeyError(path)
+        provision = self.tables.provision
+        return lambda: cube_document(measure_cube(self.tables, level, measure, params),
+                                     [provision.basis(measure, y, params) for y in self.tables.years(measure, level)])
+
+    def _shared(self, path: str, compute) -> Resource:
+        """From the shared store, or computed (once across workers) and left there for the others."""
+        key = f"{self.version}/{path}"
+        try:
+            cached = self.store.get(key)
+            if cached is None:
+                with self.store.lock(key):
+                    cached = self.store.get(key)
+                    if cached is None:
+                        resource = resource_of(to_json_plotly(compute()).encode())
+                        self.store.put(key, orjson.dumps({"etag": resource.etag}) + b"\n" + resource.gzipped)
+                        return resource
+        except OSError as exc:  # an unwritable or vanished cache folder costs speed, never the answer
+            log.warning("results store unavailable (%s); computing %s here", exc, path)
+            return resource_of(to_json_plotly(compute()).encode())
+        header, gzipped = cached.split(b"\n", 1)
+        return Resource(gzipped, orjson.loads(header)["etag"])
+
+    def warm(self) -> None:
+        """The cubes of the default parameters: every level, measure and need weighting, most asked for first;
+        then the hot spots of each measure. Workers start at different points of the list and share results."""
+        paths = [cube_path(self.version, level, measure, DEFAULT_PARAMS.with_(weights=weights))
+                 for weights in WEIGHTINGS for level in WARM_LEVELS for measure in MEASURES
+                 if self.tables.years(measure, level)]
+        paths += [hotspot_path(self.version, measure, DEFAULT_PARAMS) for measure in MEASURES]
+        offset = os.getpid() % len(paths)
+        for path in paths[:1] + paths[1:][offset:] + paths[1:][:offset]:
+            try:
+                self._shared(f"{path}", self._compute(path))
+            except (KeyError, ValueError) as exc:
+                log.warning("warm-up of %s skipped: %s", path, exc)
