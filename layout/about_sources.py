@@ -41,7 +41,10 @@ def _years(record: dict, coverage: dict[str, dict[str, str]]) -> str:
 
 
 def _size(size: int) -> str:
-    return f"{fmt(size / 1e6, 1)} MB" if size >= 100_000 else f"{fmt(size / 1e3, 1)} kB"
+    """'0.7 MB', '48.2 kB', '5 B' (a no-break space, so a narrow column never splits the number from its unit)."""
+    if size >= 100_000:
+        return f"{fmt(size / 1e6, 1)}\u00a0MB"
+    return f"{fmt(size / 1e3, 1)}\u00a0kB" if size >= 1_000 else f"{size}\u00a0B"
 
 
 def files_rows(report: dict) -> list[list]:

@@ -37,8 +37,8 @@ REPORT = {
 def test_each_file_used_has_its_family_size_short_sha_years_and_licence():
     assert files_rows(REPORT) == [
         ["NHS Payments to General Practice (list sizes, Carr-Hill weighted lists)", PAYMENTS.format("2018-19"),
-         "0.7 MB", "42078a87e1e2", "FY2018/19", OGL],
-        ["GP practice register (epraccur)", "practices/epraccur_london_2025-11.csv", "48.2 kB", "0123456789ab",
+         "0.7\u00a0MB", "42078a87e1e2", "FY2018/19", OGL],
+        ["GP practice register (epraccur)", "practices/epraccur_london_2025-11.csv", "48.2\u00a0kB", "0123456789ab",
          "2025-11", OGL],
     ]
 
