@@ -127,6 +127,9 @@ def test_estates_team_adds_ranks_and_prints_bids_and_reads_them_as_a_table(tab, 
     tab.keyboard.press("Enter")
     choose_option(tab, "Share of added FTE reaching the bottom quintile")
     tab.wait_for_function("() => location.search.includes('objective=underserved_gain_per_fte')")
+    # The address bar moves with a quicker callback than the table: arrows pressed in a table about to be
+    # redrawn lose their row, so wait until nothing on the page is still being drawn.
+    tab.wait_for_function("() => !document.querySelector('[data-dash-is-loading]')", timeout=30_000)
     # 4. In the ranked table, the second bid: arrow down to it, Space selects it, its summary shows.
     tab_to(tab, "#bids-grid .ag-header-cell, #bids-grid .ag-cell")
     tab.keyboard.press("ArrowDown")

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from shapely.geometry import Polygon, box
 
-from geo.classes import CONTINUOUS_SHADES, jenks_breaks
+from geo.classes import CONTINUOUS_SHADES, jenks_breaks, quantile_bounds
 from layout.classes import NO_DATA_COLOUR, YL_OR_RD, classify, shades
 from layout.geometry import geometry_url, layer_geojson, web_layer
 from layout.mapfig import (
@@ -34,6 +34,14 @@ from layout.maplegend import legend_head, outline_row, selected_row
 def test_jenks_matches_mapclassify_fisher_jenks_exactly(seed):
     values = np.round(np.random.default_rng(seed).lognormal(size=80), 3)
     assert jenks_breaks(values, 5) == pytest.approx(mapclassify.FisherJenks(values, k=5).bins)
+
+
+@pytest.mark.parametrize("k", [3, 5, 7])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_quantile_bounds_equal_mapclassify_quantiles_bit_for_bit(seed, k):
+    values = np.round(np.random.default_rng(seed).lognormal(size=97), 1)  # rounded: ties collapse classes
+    assert quantile_bounds(values, k).tolist() == mapclassify.Quantiles(values, k=k).bins.tolist()
+    assert quantile_bounds(np.array([1.0, 1, 1, 2]), 3).tolist() == [1.0, 2.0]
 
 
 def test_jenks_by_hand_and_with_fewer_distinct_values_than_classes():
