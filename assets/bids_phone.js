@@ -27,17 +27,26 @@
   const watched = new WeakSet();
 
   function laidOut(gd) {
-    const bar = (gd._fullData[0] || {}).colorbar || {};
-    return gd._fullLayout.margin.b === BAND && gd._fullLayout.legend.orientation === "h" && bar.x === 0 &&
-      bar.yanchor === "top";
+    const areas = gd._fullData[0] || {};
+    const bar = areas.colorbar || {};
+    return gd._fullLayout.margin.b === BAND && (gd._fullLayout.legend || {}).orientation === "h" &&
+      (!areas.showscale || (bar.x === 0 && bar.yanchor === "top"));  // no bar before any bid is scored
+  }
+
+  /* Only once MapLibre has its style: an update before that finds no layers to move. */
+  function drawn(gd) {
+    const layout = gd._fullLayout;
+    const subplot = layout && layout.map && layout.map._subplot;
+    return !!(subplot && subplot.map && subplot.map.isStyleLoaded() && gd._fullData && gd._fullData.length);
   }
 
   function place(gd) {
-    if (busy.has(gd) || window.innerWidth >= NARROW || !window.Plotly || !gd._fullLayout ||
-        !gd._fullLayout.map || !gd._fullData || laidOut(gd)) return;
+    if (busy.has(gd) || window.innerWidth >= NARROW || !window.Plotly || !drawn(gd) || laidOut(gd)) return;
     busy.add(gd);
     const keys = wanted(gd);
-    window.Plotly.update(gd, keys.bar, keys.layout, [0]).finally(() => busy.delete(gd));
+    window.Plotly.update(gd, keys.bar, keys.layout, [0])
+      .catch((error) => console.warn("bids map keys:", error))
+      .finally(() => busy.delete(gd));
   }
 
   setInterval(() => {

@@ -97,7 +97,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                "years ending 31 March: 2025 = FY2024/25."),
         html.H2("Sources, vintages and licences"),
         _table(["dataset", "publisher", "vintage used", "licence"], [list(row) for row in SOURCES]),
-        *data_sources(atlas.quality.to_dict()),
+        data_sources(atlas.quality.to_dict()),
         html.H2("Attribution"),
         html.Blockquote(CODEPOINT_ATTRIBUTION + ".", className="blockquote small", id="about-attribution"),
         html.P(SHORT_ATTRIBUTION, className="small"),

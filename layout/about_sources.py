@@ -65,13 +65,13 @@ def check_rows(report: dict) -> list[list]:
     return rows
 
 
-def data_sources(report: dict) -> list:
+def data_sources(report: dict) -> html.Section:
     """The About page's 'Data sources' section from the report (`QualityReport.to_dict()`)."""
     families = [[row["dataset"], row["publisher"], row["vintage"], row["licence"], row["attribution"] or "–"]
                 for row in source_table(report["sources"])]
     superseded = [r for r in report["sources"] if r["status"] != "used"]
     accepted = [[a["file"], a["rule"], a["detail"], a["how"]] for a in report["accepted"]]
-    return [
+    return html.Section([
         html.H2("Data sources", id="data-sources"),
         html.P("Computed from the files the last build read: a newer release saved under its family's name "
                "pattern replaces these rows at the next build.", className="small"),
@@ -90,4 +90,4 @@ def data_sources(report: dict) -> list:
                         ["file", "rule", "finding", "how"], accepted, "sources-accepted") if accepted else
         html.P("No check is overridden: a failed check that someone accepts with python -m data.build --accept "
                "FILE:RULE is listed here.", className="small", id="sources-accepted"),
-    ]
+    ], className="data-sources", **{"data-raw-names": "true"})  # file and rule names as the files and CLI spell them

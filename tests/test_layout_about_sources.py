@@ -53,8 +53,8 @@ def test_checks_show_rule_family_files_and_result_with_findings():
     ]
 
 
-def text(components) -> str:
-    return json.dumps([c for c in components if c is not None], cls=PlotlyJSONEncoder)
+def text(section) -> str:
+    return json.dumps(section, cls=PlotlyJSONEncoder)
 
 
 def test_tables_have_captions_and_an_accepted_override_is_listed():
