@@ -11,7 +11,7 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_up
 from dash.exceptions import PreventUpdate
 
 from callbacks import explore_text
-from callbacks.common import bind, control_states, current_view
+from callbacks.common import bind, control_states, explore_view
 from geo.search import search
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS, control_id
 from layout.explore import CUBE_CONTROLS, DRAWN, PANEL_VIEW, SERVER_CONTROLS, SERVER_VIEW, TABLE_VIEW
@@ -38,14 +38,14 @@ def update_map(services: AtlasServices, server_view, controls, base, meta, selec
     """What only the server can draw changed (`server_view`, kept by assets/explore_view.js: level, need
     weighting, d0, k, n, cut, the practices or PCN layers and then the year): the figure (Patches while the
     geometry stays), the paint and the view's canonical query."""
-    view = current_view(services, base, controls, **(selection or {}))
+    view = explore_view(services, base, controls, **(selection or {}))
     figure, meta, paint = map_outputs(services, view, meta)
     return figure, meta, paint, view_query(view)
 
 
 def select(services: AtlasServices, click, searched, clear, controls, base):
     """A map click, a search result or 'clear' changes the selection and outlines it."""
-    view = current_view(services, base, controls)
+    view = explore_view(services, base, controls)
     change = selection_change(services, ctx.triggered_id, click, searched, view)
     if change is None:
         raise PreventUpdate
@@ -66,12 +66,12 @@ def panel(services: AtlasServices, panel_view, base):
     if not panel_view:
         raise PreventUpdate
     controls = dict(zip(NAMES, panel_view["controls"], strict=True))
-    view = current_view(services, base, controls, **(panel_view["selection"] or {}))
+    view = explore_view(services, base, controls, **(panel_view["selection"] or {}))
     return panel_for(services, view, view_query(view, area=None, practice=None))
 
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
-    view = current_view(services, base, controls, **(selection or {}))
+    view = explore_view(services, base, controls, **(selection or {}))
     content, layer = export_values(services, view)
     stem = export_stem(view)
     if ctx.triggered_id == "explore-download-geojson":
@@ -80,7 +80,7 @@ def download(services: AtlasServices, csv, geojson, controls, base, selection):
 
 
 def download_serving(services: AtlasServices, clicks, controls, base, selection):
-    view = current_view(services, base, controls, **(selection or {}))
+    view = explore_view(services, base, controls, **(selection or {}))
     text = serving_csv(services, view)
     if not clicks or text is None:
         raise PreventUpdate

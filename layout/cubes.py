@@ -18,12 +18,14 @@ import orjson
 from plotly.io.json import to_json_plotly
 
 from data.results import FileStore, RedisStore
+from geo.agreement_tables import AGREEMENT, AgreementTables
 from geo.cube import hotspot_cube, measure_cube
 from geo.measures import MEASURES
 from geo.memo import MB, Memo
 from geo.need import WEIGHTINGS
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.tables import AreaTables
+from layout.agreement_cube import agreement_document
 from layout.explore_cube import (
     MEASURE_SLOT,
     cube_document,
@@ -55,8 +57,10 @@ def resource_of(body: bytes) -> Resource:
 
 
 class Cubes:
-    def __init__(self, tables: AreaTables, version: str, store: FileStore | RedisStore):
+    def __init__(self, tables: AreaTables, version: str, store: FileStore | RedisStore,
+                 agreement: AgreementTables | None = None):
         self.tables, self.version, self.store = tables, version, store
+        self.agreement = AgreementTables(tables) if agreement is None else agreement
         self._memo = Memo(max_bytes=MEMO_BYTES, size=lambda resource: len(resource.gzipped) + 200)
 
     def template(self, level: str, params: AnalysisParams) -> str:
@@ -76,6 +80,10 @@ class Cubes:
             measure, params = parse_hotspot_path(path, self.version)
             return lambda: hotspot_document(hotspot_cube(self.tables, measure, params))
         level, measure, params = parse_cube_path(path, self.version)
+        if measure == AGREEMENT:
+            if not self.agreement.years(level):
+                raise KeyError(path)
+            return lambda: agreement_document(self.agreement, level, params)
         if not self.tables.years(measure, level):
             raise KeyError(path)
         provision = self.tables.provision

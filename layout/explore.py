@@ -44,7 +44,7 @@ def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
                                options=[], searchable=True, clearable=True, className="search-box")],
                  className="mb-3"),
         html.Div(id="explore-search-result", className="small text-muted mb-2"),
-        view_controls("explore", view, services.view_options, with_map_controls=True),
+        view_controls("explore", view, services.explore_options, with_map_controls=True),
         html.Div([download_button("explore-download-csv", "CSV"),
                   download_button("explore-download-geojson", "GeoJSON"),
                   html.A("Link to this view", id="explore-permalink", href=view_query(view),
@@ -62,7 +62,7 @@ def briefing_href(query: str) -> str:
 
 
 def page(services: AtlasServices, /, **url_params) -> html.Div:
-    view = parse_view(url_params, services.view_options)
+    view = parse_view(url_params, services.explore_options)
     height = "calc(100vh - 44px)" if view.embed else "calc(100vh - 190px)"
     figure, meta, paint = map_outputs(services, view, None)  # the first map travels with the page
     map_graph = dcc.Graph(id="explore-map", figure=figure, config=MAP_CONFIG, className="explore-map",

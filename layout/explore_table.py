@@ -15,7 +15,7 @@ from dash import html
 
 from data.years import fy_label
 from geo.levels import LEVELS
-from geo.measures import MEASURES
+from layout.agreement_view import shown_measure
 from layout.components import fmt
 from layout.explore_map import MapContent, map_values_for_view
 from layout.tables import grid, number_column
@@ -28,7 +28,7 @@ TABLE_ID = "explore-table"
 
 
 def table_columns(view: View) -> list[dict]:
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
     return [
         {"field": "rank", "headerName": "Rank (1 = poorest)", "type": "rightAligned", "width": 105,
          "filter": "agNumberColumnFilter", "sort": "asc"},
@@ -75,13 +75,13 @@ def table_grid() -> html.Div:
 
 
 def map_title(view: View) -> str:
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
     return f"{spec.label} by {LEVELS[view.level]}, {fy_label(view.year)}"
 
 
 def map_summary(view: View, content: MapContent) -> str:
     """What the map shows, in words: its classes from the poorest, persistent areas, and the selected area."""
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
     table, classing = content.table, content.classing
     mapped = int(table["value"].notna().sum())
     parts = [f"{map_title(view)}: {mapped:,} areas"]
