@@ -27,10 +27,10 @@ from geo.need import WEIGHTINGS
 from geo.provision import Provision
 from geo.search import build_index
 from geo.tables import AreaTables
+from layout.agreement_view import AGREEMENT_LABEL
 from layout.cubes import Cubes
 from layout.geometry import WebLayers
 from layout.view import ViewOptions
-from layout.agreement_view import AGREEMENT_LABEL
 
 WARM_LEVELS = ("lsoa11", "borough", "msoa11", "ward", "ccg19", "icb")
 CODE = Path(__file__).resolve().parent.parent  # what the version hashes: the analytics and how they are shown
@@ -51,9 +51,9 @@ def results_version(atlas: AtlasData) -> str:
 
 class AtlasServices:
     """The tidy data (`atlas`), the analytics (`provision`, `tables`, `bids`), the web geometry (`layers`),
-    the method agreement (`agreement`), the measure cubes (`cubes`, with the `version` in their URLs), the search index and what URLs may ask for
-    (`view_options`). `store`: where results are shared with other workers (default: GP_ATLAS_RESULTS, else
-    the cache directory)."""
+    the method agreement (`agreement`), the measure cubes (`cubes`, with the `version` in their URLs), the
+    search index and what URLs may ask for (`view_options`; Explore's: `explore_options`).
+    `store`: where results are shared with other workers (default: GP_ATLAS_RESULTS, else the cache directory)."""
 
     def __init__(self, atlas: AtlasData, store: FileStore | RedisStore | None = None):
         self.atlas = atlas
