@@ -13,8 +13,17 @@ from dash.exceptions import PreventUpdate
 from callbacks import explore_text
 from callbacks.common import bind, control_states, explore_view
 from geo.search import search
+from layout.agreement_panel import robust_csv
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS, control_id
-from layout.explore import CUBE_CONTROLS, DRAWN, PANEL_VIEW, SERVER_CONTROLS, SERVER_VIEW, TABLE_VIEW
+from layout.explore import (
+    AGREEMENT_DOWNLOAD,
+    CUBE_CONTROLS,
+    DRAWN,
+    PANEL_VIEW,
+    SERVER_CONTROLS,
+    SERVER_VIEW,
+    TABLE_VIEW,
+)
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
@@ -79,6 +88,14 @@ def download(services: AtlasServices, csv, geojson, controls, base, selection):
     return dcc.send_string(values_csv(view, content), f"{stem}.csv")
 
 
+def download_agreement(services: AtlasServices, clicks, controls, base):
+    """The planner's list: the areas poor under every method at the view's level and year."""
+    robust = robust_csv(services, explore_view(services, base, controls))
+    if not clicks or robust is None:
+        raise PreventUpdate
+    return dcc.send_string(*robust)
+
+
 def download_serving(services: AtlasServices, clicks, controls, base, selection):
     view = explore_view(services, base, controls, **(selection or {}))
     text = serving_csv(services, view)
@@ -131,6 +148,10 @@ def register(app: Dash, services: AtlasServices) -> None:
                          "geojson": Input("explore-download-geojson", "n_clicks")},
                  state={"controls": control_states("explore", NAMES), "base": BASE, "selection": SELECTION},
                  prevent_initial_call=True)(bind(services, download))
+    app.callback(output=Output(f"{AGREEMENT_DOWNLOAD}-file", "data"),
+                 inputs={"clicks": Input(AGREEMENT_DOWNLOAD, "n_clicks")},
+                 state={"controls": control_states("explore", NAMES), "base": BASE},
+                 prevent_initial_call=True)(bind(services, download_agreement))
     app.callback(output=Output("explore-serving-download", "data"),
                  inputs={"clicks": Input("explore-serving-csv", "n_clicks")},
                  state={"controls": control_states("explore", NAMES), "base": BASE, "selection": SELECTION},

@@ -67,6 +67,10 @@ class Cubes:
         """A cube path with the measure left for the browser to fill in (MEASURE_SLOT)."""
         return cube_path(self.version, level, MEASURE_SLOT, params)
 
+    def path(self, level: str, measure: str, params: AnalysisParams) -> str:
+        """The cube path of one measure (or the method agreement)."""
+        return cube_path(self.version, level, measure, params)
+
     def hotspot_template(self, params: AnalysisParams) -> str:
         return hotspot_path(self.version, MEASURE_SLOT, params)
 

@@ -27,6 +27,7 @@ SERVER_CONTROLS = ("level", "weights", "d0", "k", "n", "cut", "layers", "year")
 SERVER_LAYERS = ("practices", "pcn")  # drawn by the server, for the year shown (explore_view.js names them too)
 SERVER_VIEW, PANEL_VIEW, DRAWN = "explore-server-view", "explore-panel-view", "explore-drawn"
 TABLE_VIEW = "explore-table-view"  # the controls, while the Table view is shown
+AGREEMENT_DOWNLOAD = "explore-download-agreement"  # the areas poor under every method, at the view's level
 
 
 def server_view(view: View) -> list:
@@ -47,6 +48,7 @@ def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
         view_controls("explore", view, services.explore_options, with_map_controls=True),
         html.Div([download_button("explore-download-csv", "CSV"),
                   download_button("explore-download-geojson", "GeoJSON"),
+                  download_button(AGREEMENT_DOWNLOAD, "Areas poor under every method (CSV)"),
                   html.A("Link to this view", id="explore-permalink", href=view_query(view),
                          className="btn btn-sm btn-outline-secondary me-1 mb-1"),
                   html.A("⤓ Download briefing (PDF)", id="explore-briefing", href=briefing_href(view_query(view)),
@@ -81,7 +83,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
               dcc.Store(id="explore-map-meta", data=meta), dcc.Store(id="explore-paint", data=paint),
               dcc.Store(id=SERVER_VIEW, data=server_view(view)), dcc.Store(id=PANEL_VIEW), dcc.Store(id=DRAWN),
               dcc.Store(id=TABLE_VIEW),
-              dcc.Download(id="explore-download")]
+              dcc.Download(id="explore-download"), dcc.Download(id=f"{AGREEMENT_DOWNLOAD}-file")]
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
                            html.Button(id="explore-clear"), view_switch("explore-show-as")], hidden=True)

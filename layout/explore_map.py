@@ -30,12 +30,13 @@ from layout.components import persistence_note
 from layout.geometry import WebLayer
 from layout.mapfig import map_figure, map_patch, paint_patch, paint_update, pin_update, practices_update, titles
 from layout.maplegend import outline_row, selected_row
-from layout.view import SCHEMES, View
+from layout.view import LAYERS, SCHEMES, View
 
 if TYPE_CHECKING:  # the services hold the cubes, whose documents use export_stem from here
     from layout.services import AtlasServices
 
 LEGEND_SELECTED = "explore-legend-selected"
+ROBUST_LAYER = "robust_persistent"  # the persistent outline, persistent under every method (the agreement cube's)
 LEGEND_OUTLINES = ("pcn", "persistent", "poor_cluster", "good_cluster")  # outline rows, in the legend's order
 MAIN_PCN_COLUMNS = ("main_pcn_code", "main_pcn_name", "main_pcn_share")
 
@@ -107,7 +108,8 @@ def map_title_line(view: View) -> str:
 def legend_rows(selected: bool) -> dict:
     """The legend's outline rows, which the browser shows for the outlines it draws (slot -> component)."""
     rows = {slot: outline_row(slot) for slot in LEGEND_OUTLINES}
-    return {**rows, "selected": selected_row(LEGEND_SELECTED, selected)}
+    robust = {ROBUST_LAYER: outline_row("persistent", LAYERS[ROBUST_LAYER])}  # drawn in the persistent slot
+    return {**rows, **robust, "selected": selected_row(LEGEND_SELECTED, selected)}
 
 
 def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict:
@@ -119,8 +121,10 @@ def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict
                 "main_pcn": main_pcn_outline(services, view)}
     prefix = dash.get_relative_path("/")
     cubes = {"cube": prefix + services.cubes.template(view.level, view.params),
-             "hotspots": prefix + services.cubes.hotspot_template(view.params)}
+             "hotspots": prefix + services.cubes.hotspot_template(view.params),
+             "agreement": prefix + services.cubes.path(view.level, AGREEMENT, view.params)}
     paint = paint_update(urls, outlines, view.level, cubes, legend_rows(bool(selected)))
+    paint["slots"][ROBUST_LAYER] = paint["slots"]["persistent"]  # one outline style for both kinds of persistence
     return {**paint, "bounds": services.layers.of("borough", view.year).bounds,  # London, for the PNG's crop
             "notices": list(view.notices)}  # a control value no analysis takes (k typed as 0), said by the map
 
