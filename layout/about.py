@@ -21,6 +21,7 @@ from data.licences import CODEPOINT_ATTRIBUTION, OGL, OGL_URL, SHORT_ATTRIBUTION
 from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
+from layout.agreement_charts import agreement_section
 from layout.components import WEIGHT_LABELS
 from layout.services import AtlasServices
 
@@ -108,6 +109,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
         html.H2("Measures"),
         _table(["measure", "unit", "poor provision =", "what it is"], measures),
         dbc.Accordion(definitions, start_collapsed=True, always_open=True, class_name="mb-3"),
+        *agreement_section(services),
         html.H2("Need weights"),
         html.P(["Resident population is weighted by age band (GMS Carr-Hill workload index, relative to males "
                 "5-14; persons use the mean of the male and female weights) and optionally by deprivation (up to +"
