@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import geo.access
+import geo.agreement
 import geo.catchments
 import geo.hotspots
 import geo.measures
@@ -46,7 +47,7 @@ SOURCES = (  # dataset, publisher, vintage used, licence
     ("Public Transport Accessibility Levels", "TfL / GLA London Datastore", "2015", "OGL (London Datastore)"),
 )
 DEFINITION_MODULES = (geo.measures, geo.params, geo.rules, geo.access, geo.need, geo.persistence, geo.hotspots,
-                      geo.catchments, geo.profiles)
+                      geo.catchments, geo.profiles, geo.agreement)
 
 
 def _table(header: list[str], rows: list[list], class_name: str = "") -> html.Div:
