@@ -277,7 +277,8 @@
                    "Clusters (Gi*) are found per measure: choose a measure to see them.",
                    on("pcn") && info.pcn_note].filter(Boolean);
     const legend = view.paint.legend;
-    const hidden = ["selected", robust ? "persistent" : "robust_persistent"];  // they share one outline slot
+    const everyMethod = robust || view.measure === "agreement";  // the agreement cube's persistent: every method's
+    const hidden = ["selected", everyMethod ? "persistent" : "robust_persistent"];  // they share one outline slot
     const rows = Object.keys(legend).filter((name) => !hidden.includes(name) && outlines[view.slots[name]].codes.length)
       .map((name) => legend[name]);
     const selected = outlines[view.slots.selected].codes.length > 0;

@@ -37,7 +37,7 @@ def correlation_matrix(services: AtlasServices, year: int) -> pd.DataFrame:
 
 
 def correlation_figure(matrix: pd.DataFrame, title: str) -> dict:
-    """Heat map, -1 (blue) to +1 (red), each cell's coefficient written in it."""
+    """Heat map, -1 (red) to +1 (blue), each cell's coefficient written in it."""
     return {"data": [{"type": "heatmap", "z": matrix.to_numpy().round(2).tolist(), "x": list(matrix.columns),
                       "y": list(matrix.index), "zmin": -1, "zmax": 1, "colorscale": "RdBu", "reversescale": True,
                       "texttemplate": "%{z:.2f}", "textfont": {"size": 13},
