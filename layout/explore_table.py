@@ -14,6 +14,7 @@ import pandas as pd
 from dash import html
 
 from data.years import fy_label
+from geo.agreement_tables import AGREEMENT
 from geo.levels import LEVELS
 from layout.agreement_view import shown_measure
 from layout.components import fmt
@@ -29,13 +30,20 @@ TABLE_ID = "explore-table"
 
 def table_columns(view: View) -> list[dict]:
     spec = shown_measure(view.measure)
+    if view.measure == AGREEMENT:  # no ranks: the areas poor under most measures first
+        return [column for column in _columns(view, spec) if column["field"] != "rank"]
+    return _columns(view, spec)
+
+
+def _columns(view: View, spec) -> list[dict]:
+    by_value = {"sort": "desc"} if view.measure == AGREEMENT else {}
     return [
         {"field": "rank", "headerName": "Rank (1 = poorest)", "type": "rightAligned", "width": 105,
          "filter": "agNumberColumnFilter", "sort": "asc"},
         {"field": "area_name", "headerName": "Area", "width": 190},
         {"field": "area_code", "headerName": "Code", "width": 112},
         number_column("value", spec.label, spec.decimals, width=130,
-                      headerTooltip=f"{spec.unit}, {fy_label(view.year)}"),
+                      headerTooltip=f"{spec.unit}, {fy_label(view.year)}", **by_value),
         {"field": "class", "headerName": "Class (map colour)", "width": 130},
         {"field": "persistence_class", "headerName": f"Persistence ({view.params.k} of {view.params.n} years)",
          "width": 135},
