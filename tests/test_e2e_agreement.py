@@ -11,6 +11,7 @@ from geo.agreement import METHODS, verdict_column
 from geo.agreement_tables import AGREEMENT
 from geo.measures import MEASURES
 from layout.view import parse_view
+from tests.a11y_support import State, axe_violations, blocking, choose_option, settle, tab_to
 from tests.e2e_support import MAP, MAP_READY, PAINTED, wait_repainted  # fixtures: conftest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
@@ -101,3 +102,35 @@ def test_the_persistent_layer_switches_to_persistent_under_every_method(tab, app
     tab.wait_for_function(MAP_READY, timeout=60_000)
     assert tab.is_checked("#explore-layers input[value=robust_persistent]")
     assert AGREEMENT not in tab.url
+
+
+def test_method_agreement_by_keyboard_alone_and_read_out_in_words(tab, app_url):
+    tab.goto(app_url + "/?level=borough")
+    tab.wait_for_function(MAP_READY, timeout=60_000)
+    tab.focus("body")
+    assert tab_to(tab, "#explore-measure")["name"].startswith("Measure")
+    before = tab.evaluate(PAINTED)
+    tab.keyboard.press("Enter")
+    choose_option(tab, "Method agreement")
+    wait_repainted(tab, before, timeout=90_000)
+    tab.wait_for_function("() => document.querySelector('#explore-map-summary').innerText"
+                          ".startsWith('Method agreement by Borough, FY2024/25: 33 areas')")
+    summary = tab.inner_text("#explore-map-summary")
+    assert "5 classes from the poorest provision: poor under 4 of 4" in summary  # the classes in words
+    tab_to(tab, "#explore-layers input[value=robust_persistent]")
+    before = tab.evaluate(PAINTED)
+    tab.keyboard.press("Space")
+    wait_repainted(tab, before)
+    assert "robust_persistent" in tab.url
+
+
+AUDITED = (("agreement map", "/?measure=agreement", "map"),
+           ("agreement panel", "/?measure=agreement&level=borough&area=E09000025", "#panel-agreement"),
+           ("persistent under every method", "/?level=ward&layers=robust_persistent", "map"))
+
+
+@pytest.mark.parametrize(("path", "ready"), [state[1:] for state in AUDITED], ids=[state[0] for state in AUDITED])
+def test_no_serious_or_critical_axe_violations_in_the_agreement_views(path, ready, tab, app_url):
+    tab.goto(app_url + path)
+    settle(tab, State(path, path, ready))
+    assert blocking(axe_violations(tab)) == []
