@@ -34,7 +34,7 @@ def agreement_year(services: AtlasServices, view: View) -> int | None:
 
 def method_rows(services: AtlasServices, view: View) -> pd.DataFrame:
     """Per measure with data at the level and year, for the selected area: measure, verdict ('poor',
-    'not poor', 'no value'), value (text with unit) and London rank ('=12 of 4,835')."""
+    'not poor', 'no value'), value (text), its unit and London rank ('=12 of 4,835')."""
     agreement, tables = services.agreement, services.tables
     verdicts = agreement.agreement(view.level, view.year, view.params).set_index("area_code").loc[view.area]
     rows = []
@@ -45,9 +45,9 @@ def method_rows(services: AtlasServices, view: View) -> pd.DataFrame:
         row = table.set_index("area_code").loc[view.area]
         ranked = int(table["rank"].notna().sum())
         rows.append({"measure": spec.label, "verdict": verdict_text(verdicts[verdict_column(measure)]),
-                     "value": f"{fmt(row['value'], spec.decimals)} {spec.unit}" if pd.notna(row["value"]) else "–",
+                     "value": fmt(row["value"], spec.decimals), "unit": spec.unit if pd.notna(row["value"]) else "",
                      "rank": f"{ranks[view.area]} of {ranked:,}" if pd.notna(row["rank"]) else "–"})
-    return pd.DataFrame(rows, columns=["measure", "verdict", "value", "rank"])
+    return pd.DataFrame(rows, columns=["measure", "verdict", "value", "unit", "rank"])
 
 
 def agreement_sentence(services: AtlasServices, view: View) -> str:
@@ -97,7 +97,8 @@ def agreement_block(services: AtlasServices, view: View) -> html.Section | None:
         html.Thead(html.Tr([html.Th(text, scope="col") for text in ("Measure", "Verdict", "Value", "London rank")])),
         html.Tbody([html.Tr([html.Th(row.measure, scope="row"), html.Td(row.verdict,
                                                                        className=f"verdict verdict-{row.verdict[:3]}"),
-                             html.Td(row.value), html.Td(row.rank)]) for row in rows.itertuples()]),
+                             html.Td([row.value, html.Div(row.unit, className="agreement-unit")]),
+                             html.Td(row.rank)]) for row in rows.itertuples()]),
     ], className="table table-sm small agreement-table mb-1")
     return html.Section([
         heading, html.P(agreement_sentence(services, view), className="small mb-1", id=f"{PANEL_ID}-summary"),
