@@ -277,7 +277,8 @@
                    "Clusters (Gi*) are found per measure: choose a measure to see them.",
                    on("pcn") && info.pcn_note].filter(Boolean);
     const legend = view.paint.legend;
-    const everyMethod = robust || view.measure === "agreement";  // the agreement cube's persistent: every method's
+    // The agreement cube's persistent areas, like the robust layer's, are those persistent under every method.
+    const everyMethod = view.everyMethod = Boolean(robust) || view.measure === "agreement";
     const hidden = ["selected", everyMethod ? "persistent" : "robust_persistent"];  // they share one outline slot
     const rows = Object.keys(legend).filter((name) => !hidden.includes(name) && outlines[view.slots[name]].codes.length)
       .map((name) => legend[name]);
@@ -386,8 +387,10 @@
     tip.replaceChildren(name);
     const info = cube.info[shown.yi];
     const label = rank ? `${info.tied.includes(rank) ? "=" : ""}${rank.toLocaleString("en-GB")}` : "–";
-    const extra = (text) => Object.entries(cube.extra || {}).reduce((line, [key, rows]) => line.replace(
-      `{${key}}`, i === undefined || rows[shown.yi][i] === null ? "–" : rows[shown.yi][i].toLocaleString("en-GB")), text);
+    const extra = (text) => Object.entries(cube.extra || {}).reduce((line, [key, rows]) => {
+      const number = i === undefined ? null : rows[shown.yi][i];
+      return line.replace(`{${key}}`, number === null ? "–" : number.toLocaleString("en-GB"));
+    }, text);
     info.tooltip.forEach((line) => tip.append(document.createElement("br"),
       extra(line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label))));
     tip.hidden = false;

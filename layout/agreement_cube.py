@@ -65,7 +65,7 @@ def agreement_document(agreement: AgreementTables, level: str, params: AnalysisP
             schemes[scheme].append(entry)
     return {
         "level": level, "measure": AGREEMENT, "label": AGREEMENT_LABEL, "unit": wrap(AGREEMENT_SPEC.unit, 28, " "),
-        "decimals": 0, "codes": codes, "years": list(years),
+        "decimals": 0, "categorical": True, "codes": codes, "years": list(years),
         "slider": {"min": min(years), "max": max(years), "marks": year_marks(years)},
         "values": values, "ranks": [[0] * len(codes) for _ in years],
         "extra": {"available": available, "stability": stability}, "info": info, "schemes": schemes,

@@ -125,6 +125,7 @@ def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict
              "agreement": prefix + services.cubes.path(view.level, AGREEMENT, view.params)}
     paint = paint_update(urls, outlines, view.level, cubes, legend_rows(bool(selected)))
     paint["slots"][ROBUST_LAYER] = paint["slots"]["persistent"]  # one outline style for both kinds of persistence
+    paint["every_method"] = LAYERS[ROBUST_LAYER]  # its name where the PNG export draws the legend
     return {**paint, "bounds": services.layers.of("borough", view.year).bounds,  # London, for the PNG's crop
             "notices": list(view.notices)}  # a control value no analysis takes (k typed as 0), said by the map
 

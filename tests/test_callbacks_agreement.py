@@ -64,7 +64,7 @@ def test_agreement_is_an_explore_measure_that_round_trips_and_falls_back_with_a_
 def test_the_agreement_cube_has_0_to_n_classes_that_match_agreement_tables(svc):
     cube = agreement_cube(svc)
     params = parse_view({"measure": AGREEMENT}, svc.explore_options).params
-    assert cube["years"] == svc.agreement.years("lsoa11") and cube["measure"] == AGREEMENT
+    assert cube["years"] == svc.agreement.years("lsoa11") and cube["measure"] == AGREEMENT and cube["categorical"]
     yi = cube["years"].index(2025)
     frame = svc.agreement.agreement("lsoa11", 2025, params).set_index("area_code").reindex(cube["codes"])
     assert cube["values"][yi] == frame["methods_poor"].astype(int).tolist()
