@@ -102,11 +102,11 @@ def agreement_block(services: AtlasServices, view: View) -> html.Section | None:
     ], className="table table-sm small agreement-table mb-1")
     return html.Section([
         heading, html.P(agreement_sentence(services, view), className="small mb-1", id=f"{PANEL_ID}-summary"),
-        html.Div(table, className="table-responsive", tabIndex="0", role="region",
-                 **{"aria-label": "Each measure's verdict, value and rank"}),
+        html.Div(table, className="table-responsive no-print", tabIndex="0", role="region",
+                 **{"aria-label": "Each measure's verdict, value and rank"}),  # the one printed page keeps the summary
         html.P(stability_text(services, view), className="small mb-0", id=f"{PANEL_ID}-stability"),
-        html.P(STABILITY_SENTENCE, className="form-text mt-0 mb-1"),
-        html.P(persistence_text(services, view), className="small mb-2"),
+        html.P(STABILITY_SENTENCE, className="form-text mt-0 mb-1 no-print"),
+        html.P(persistence_text(services, view), className="small mb-2 no-print"),
     ], id=PANEL_ID, **{"aria-labelledby": f"{PANEL_ID}-heading"})
 
 
