@@ -99,7 +99,7 @@
     const ticks = classes.key.tickvals.map((value, i) => [value, classes.key.ticktext[i]]);
     const noData = classes.palette.length - 1;
     const missing = ticks.length && ticks[ticks.length - 1][0] === noData && /^no data/.test(ticks[ticks.length - 1][1]);
-    if (view.scheme === "continuous") {
+    if (view.scheme === "continuous" && !cube.categorical) {
       const onRamp = missing ? ticks.slice(0, -1) : ticks;
       rows.push({ramp: classes.palette.slice(0, missing ? -1 : undefined), ticks: onRamp});
       if (missing) rows.push({swatch: classes.palette[noData], text: ticks[ticks.length - 1][1]});
@@ -111,7 +111,9 @@
     Object.entries(view.outlines).forEach(([slot, outline]) => {
       const trace = gd.data[slot];
       if (outline.codes.length && slot !== view.paint.slots.boroughs) {
-        rows.push({line: trace.marker.line, pattern: trace.meta || {}, text: plain(trace.name)});
+        const everyMethod = view.everyMethod && slot === view.paint.slots.persistent;
+        rows.push({line: trace.marker.line, pattern: trace.meta || {},
+                   text: everyMethod ? view.paint.every_method : plain(trace.name)});
       }
     });
     const practices = gd._fullData.find((trace) => trace.type === "scattermap" && trace.visible === true &&

@@ -165,12 +165,16 @@
   }
 
   /* The outlines of this view: the server's (paint.outlines) with the cubes' filled in, slot -> {url, codes}. */
-  function outlinesOf(view, cube, hot, yi) {
+  function outlinesOf(view, cube, hot, robust, yi) {
     const outlines = {};
     Object.entries(view.paint.outlines).forEach(([slot, outline]) => { outlines[slot] = {...outline}; });
     const on = (name) => view.layers.includes(name);
     const slots = view.slots;
     outlines[slots.persistent].codes = on("persistent") ? cube.info[yi].persistent.map((i) => cube.codes[i]) : [];
+    if (robust) {  // "persistent under every method" takes the persistent outline, from the agreement cube
+      const ry = robust.years.indexOf(view.year);
+      outlines[slots.persistent].codes = ry >= 0 ? robust.info[ry].persistent.map((i) => robust.codes[i]) : [];
+    }
     ["poor_cluster", "good_cluster"].forEach((name) => {
       const hy = hot ? hot.years.indexOf(view.year) : -1;
       outlines[slots[name]].codes = hy >= 0 ? hot[name][hy].map((i) => hot.codes[i]) : [];
@@ -261,15 +265,22 @@
     return {type: type, namespace: "dash_html_components", props: props};
   }
 
-  function showTexts(gd, shown, view, cube, hot, outlines, yi) {
+  function showTexts(gd, shown, view, cube, hot, robust, outlines, yi) {
     const info = cube.info[yi];
     const on = (name) => view.layers.includes(name);
     const hy = hot ? hot.years.indexOf(view.year) : -1;
-    const notes = [...(view.paint.notices || []), on("persistent") && info.persistence_note,
-                   hy >= 0 && hot.notes[hy],
+    const ry = robust ? robust.years.indexOf(view.year) : -1;
+    const robustNote = robust && (ry >= 0 ? robust.info[ry].persistence_note :
+      "Persistence under every method not shown: fewer than two measures have data this year.");
+    const notes = [...(view.paint.notices || []), robust ? robustNote : on("persistent") && info.persistence_note,
+                   hy >= 0 && hot.notes[hy], view.measure === "agreement" && on("hotspots") &&
+                   "Clusters (Gi*) are found per measure: choose a measure to see them.",
                    on("pcn") && info.pcn_note].filter(Boolean);
     const legend = view.paint.legend;
-    const rows = Object.keys(legend).filter((name) => name !== "selected" && outlines[view.slots[name]].codes.length)
+    // The agreement cube's persistent areas, like the robust layer's, are those persistent under every method.
+    const everyMethod = view.everyMethod = Boolean(robust) || view.measure === "agreement";
+    const hidden = ["selected", everyMethod ? "persistent" : "robust_persistent"];  // they share one outline slot
+    const rows = Object.keys(legend).filter((name) => !hidden.includes(name) && outlines[view.slots[name]].codes.length)
       .map((name) => legend[name]);
     const selected = outlines[view.slots.selected].codes.length > 0;
     rows.push({...legend.selected, props: {...legend.selected.props, hidden: !selected}});
@@ -307,22 +318,24 @@
   }
 
   async function draw(view) {
-    const hotOn = view.layers.includes("hotspots");
-    const [[gd, map], cube, hot] = await Promise.all([
+    const hotOn = view.layers.includes("hotspots") && view.measure !== "agreement";
+    const robustOn = view.layers.includes("robust_persistent") && view.paint.agreement;
+    const [[gd, map], cube, hot, robust] = await Promise.all([
       mapReady(), fetchJSON(view.paint.cube.replace("{measure}", view.measure)),
-      hotOn ? fetchJSON(view.paint.hotspots.replace("{measure}", view.measure)) : null]);
+      hotOn ? fetchJSON(view.paint.hotspots.replace("{measure}", view.measure)) : null,
+      robustOn ? fetchJSON(view.paint.agreement) : null]);
     if (view !== latest) return;
     const shown = setUp(map, gd, view.paint);
     const yi = checkYear(shown, view, cube);
     if (yi < 0) return;
     if (shown.layer !== view.paint.layer) showLayer(map, shown, view.paint);
     view.slots = view.paint.slots;
-    const outlines = outlinesOf(view, cube, hot, yi);
+    const outlines = outlinesOf(view, cube, hot, robust, yi);
     drawOtherOutlines(map, gd, shown, outlines, beneath(map));
     drawAreas(map, shown, view, cube, outlines, yi);
     keepBeneathPlotly(map, shown);
     if (window.atlasOutlines) window.atlasOutlines.sync(map, gd, shown, outlines, AREA_OUTLINES);  // patterns
-    showTexts(gd, shown, view, cube, hot, outlines, yi);
+    showTexts(gd, shown, view, cube, hot, robust, outlines, yi);
     view.outlines = outlines;
     Object.assign(shown, {view: view, cube: cube, yi: yi});
     window.atlasExport = {gd: gd, map: map, shown: shown};
@@ -375,8 +388,12 @@
     tip.replaceChildren(name);
     const info = cube.info[shown.yi];
     const label = rank ? `${info.tied.includes(rank) ? "=" : ""}${rank.toLocaleString("en-GB")}` : "–";
+    const extra = (text) => Object.entries(cube.extra || {}).reduce((line, [key, rows]) => {
+      const number = i === undefined ? null : rows[shown.yi][i];
+      return line.replace(`{${key}}`, number === null ? "–" : number.toLocaleString("en-GB"));
+    }, text);
     info.tooltip.forEach((line) => tip.append(document.createElement("br"),
-      line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label)));
+      extra(line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label))));
     tip.hidden = false;
     const left = mouse.clientX + 14;
     tip.style.left = `${left + tip.offsetWidth > window.innerWidth ? mouse.clientX - 14 - tip.offsetWidth : left}px`;

@@ -98,8 +98,9 @@ def upload_rows(contents: str, filename: str, rows: list) -> tuple[list | None, 
     missing = missing_columns(frame)
     if missing:
         needs = " and ".join(name if name.startswith("a ") else f"a column named {name}" for name in missing)
-        return None, (f"Upload refused: {filename} needs {needs}; its columns are "
-                      f"{', '.join(map(str, frame.columns))}."), "danger"
+        found = ", ".join(f"'{' '.join(str(name).split())}'" if str(name).strip() else "(blank)"
+                          for name in frame.columns)  # one line, whatever line breaks a header cell holds
+        return None, f"Upload refused: {filename} needs {needs}; its columns are {found}.", "danger"
     if len(rows) + len(frame) > MAX_BIDS:
         return None, (f"Upload refused: {len(frame):,} rows would take the list past {MAX_BIDS:,} bids; clear some "
                       "first."), "danger"

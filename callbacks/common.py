@@ -9,7 +9,7 @@ from dash import Dash, Input, Output, State
 
 from layout.components import VIEW_CONTROLS, control_id, view_from_controls, year_slider_props
 from layout.services import AtlasServices
-from layout.view import View, parse_view, view_query
+from layout.view import View, ViewOptions, parse_view, view_query
 
 
 def bind(services: AtlasServices, function: Callable) -> Callable:
@@ -38,7 +38,15 @@ def current_view(services: AtlasServices, base_query: str | None, controls: dict
     a control holding a value no analysis takes (k typed as 0) is read as a link
     would read it: the default, with a notice.
     """
-    options = services.view_options
+    return view_in(services.view_options, base_query, controls, **changes)
+
+
+def explore_view(services: AtlasServices, base_query: str | None, controls: dict, **changes) -> View:
+    """`current_view` with what Explore's map offers besides the measures (method agreement)."""
+    return view_in(services.explore_options, base_query, controls, **changes)
+
+
+def view_in(options: ViewOptions, base_query: str | None, controls: dict, **changes) -> View:
     base = parse_view(base_query, options)
     try:
         wanted = view_query(view_from_controls(base, **controls, **changes))

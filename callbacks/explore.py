@@ -11,10 +11,19 @@ from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, no_up
 from dash.exceptions import PreventUpdate
 
 from callbacks import explore_text
-from callbacks.common import bind, control_states, current_view
+from callbacks.common import bind, control_states, explore_view
 from geo.search import search
+from layout.agreement_panel import robust_csv
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS, control_id
-from layout.explore import CUBE_CONTROLS, DRAWN, PANEL_VIEW, SERVER_CONTROLS, SERVER_VIEW, TABLE_VIEW
+from layout.explore import (
+    AGREEMENT_DOWNLOAD,
+    CUBE_CONTROLS,
+    DRAWN,
+    PANEL_VIEW,
+    SERVER_CONTROLS,
+    SERVER_VIEW,
+    TABLE_VIEW,
+)
 from layout.explore_map import (
     LEGEND_SELECTED,
     export_stem,
@@ -38,14 +47,14 @@ def update_map(services: AtlasServices, server_view, controls, base, meta, selec
     """What only the server can draw changed (`server_view`, kept by assets/explore_view.js: level, need
     weighting, d0, k, n, cut, the practices or PCN layers and then the year): the figure (Patches while the
     geometry stays), the paint and the view's canonical query."""
-    view = current_view(services, base, controls, **(selection or {}))
+    view = explore_view(services, base, controls, **(selection or {}))
     figure, meta, paint = map_outputs(services, view, meta)
     return figure, meta, paint, view_query(view)
 
 
 def select(services: AtlasServices, click, searched, clear, controls, base):
     """A map click, a search result or 'clear' changes the selection and outlines it."""
-    view = current_view(services, base, controls)
+    view = explore_view(services, base, controls)
     change = selection_change(services, ctx.triggered_id, click, searched, view)
     if change is None:
         raise PreventUpdate
@@ -66,12 +75,12 @@ def panel(services: AtlasServices, panel_view, base):
     if not panel_view:
         raise PreventUpdate
     controls = dict(zip(NAMES, panel_view["controls"], strict=True))
-    view = current_view(services, base, controls, **(panel_view["selection"] or {}))
+    view = explore_view(services, base, controls, **(panel_view["selection"] or {}))
     return panel_for(services, view, view_query(view, area=None, practice=None))
 
 
 def download(services: AtlasServices, csv, geojson, controls, base, selection):
-    view = current_view(services, base, controls, **(selection or {}))
+    view = explore_view(services, base, controls, **(selection or {}))
     content, layer = export_values(services, view)
     stem = export_stem(view)
     if ctx.triggered_id == "explore-download-geojson":
@@ -79,8 +88,16 @@ def download(services: AtlasServices, csv, geojson, controls, base, selection):
     return dcc.send_string(values_csv(view, content), f"{stem}.csv")
 
 
+def download_agreement(services: AtlasServices, clicks, controls, base):
+    """The planner's list: the areas poor under every method at the view's level and year."""
+    robust = robust_csv(services, explore_view(services, base, controls))
+    if not clicks or robust is None:
+        raise PreventUpdate
+    return dcc.send_string(*robust)
+
+
 def download_serving(services: AtlasServices, clicks, controls, base, selection):
-    view = current_view(services, base, controls, **(selection or {}))
+    view = explore_view(services, base, controls, **(selection or {}))
     text = serving_csv(services, view)
     if not clicks or text is None:
         raise PreventUpdate
@@ -131,6 +148,10 @@ def register(app: Dash, services: AtlasServices) -> None:
                          "geojson": Input("explore-download-geojson", "n_clicks")},
                  state={"controls": control_states("explore", NAMES), "base": BASE, "selection": SELECTION},
                  prevent_initial_call=True)(bind(services, download))
+    app.callback(output=Output(f"{AGREEMENT_DOWNLOAD}-file", "data"),
+                 inputs={"clicks": Input(AGREEMENT_DOWNLOAD, "n_clicks")},
+                 state={"controls": control_states("explore", NAMES), "base": BASE},
+                 prevent_initial_call=True)(bind(services, download_agreement))
     app.callback(output=Output("explore-serving-download", "data"),
                  inputs={"clicks": Input("explore-serving-csv", "n_clicks")},
                  state={"controls": control_states("explore", NAMES), "base": BASE, "selection": SELECTION},

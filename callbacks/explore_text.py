@@ -7,7 +7,7 @@ from __future__ import annotations
 from dash import Dash, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.common import bind, current_view
+from callbacks.common import bind, explore_view
 from layout.components import MAP_CONTROLS, VIEW_CONTROLS
 from layout.explore import PANEL_VIEW, TABLE_VIEW
 from layout.explore_map import map_values_for_view
@@ -22,7 +22,7 @@ def describe(services: AtlasServices, panel_view, base):
     if not panel_view:
         raise PreventUpdate
     controls = dict(zip(NAMES, panel_view["controls"], strict=True))
-    view = current_view(services, base, controls, **(panel_view["selection"] or {}))
+    view = explore_view(services, base, controls, **(panel_view["selection"] or {}))
     content, _ = map_values_for_view(services, view)
     return map_summary(view, content)
 
@@ -33,7 +33,7 @@ def show_table(services: AtlasServices, shown, base):
         raise PreventUpdate
     if shown["show_as"] != "table":
         return True, "map-region", no_update, no_update
-    view = current_view(services, base, dict(zip(NAMES, shown["controls"], strict=True)))
+    view = explore_view(services, base, dict(zip(NAMES, shown["controls"], strict=True)))
     rows, columns = table_view(services, view)
     return False, "map-region as-table", rows, columns
 

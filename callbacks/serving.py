@@ -93,7 +93,7 @@ def preload_first_map(app: Dash, services: AtlasServices) -> None:
 
     def first_map(path: str) -> list[str] | None:
         if path in (prefix, prefix.rstrip("/")):
-            view = parse_view(request.args.to_dict(), services.view_options)
+            view = parse_view(request.args.to_dict(), services.explore_options)
             urls = services.layers.urls(view.level, view.year)
             return [urls["layer"], urls["borough"],
                     prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)]

@@ -155,7 +155,7 @@ class AgreementTables:
                 f"poor under every measure with a value (at least {MIN_METHODS}); stability = share of "
                 f"{len(STABILITY_SETTINGS)} E2SFCA settings (d0 {d0_range} x weights "
                 f"{'/'.join(STABILITY_WEIGHTINGS)}) in which it is poor; persistent = poor in at least {params.k} of "
-                f"the last {params.n} years with data, under every measure with that history. "
+                f"the last {params.n} years with data, under every measure with that history; "
                 f"{self.measures_basis(level, year, params)}")
 
     def measures_basis(self, level: str, year: int, params: AnalysisParams) -> str:

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 import geo.access
+import geo.agreement
 import geo.catchments
 import geo.hotspots
 import geo.measures
@@ -22,6 +23,7 @@ from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
 from layout.about_sources import data_sources
+from layout.agreement_charts import agreement_section
 from layout.components import WEIGHT_LABELS
 from layout.services import AtlasServices
 
@@ -46,7 +48,7 @@ SOURCES = (  # dataset, publisher, vintage used, licence
     ("Public Transport Accessibility Levels", "TfL / GLA London Datastore", "2015", "OGL (London Datastore)"),
 )
 DEFINITION_MODULES = (geo.measures, geo.params, geo.rules, geo.access, geo.need, geo.persistence, geo.hotspots,
-                      geo.catchments, geo.profiles)
+                      geo.catchments, geo.profiles, geo.agreement)
 
 
 def _table(header: list[str], rows: list[list], class_name: str = "") -> html.Div:
@@ -110,6 +112,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
         html.H2("Measures"),
         _table(["measure", "unit", "poor provision =", "what it is"], measures),
         dbc.Accordion(definitions, start_collapsed=True, always_open=True, class_name="mb-3"),
+        *agreement_section(services),
         html.H2("Need weights"),
         html.P(["Resident population is weighted by age band (GMS Carr-Hill workload index, relative to males "
                 "5-14; persons use the mean of the male and female weights) and optionally by deprivation (up to +"

@@ -53,7 +53,7 @@ class Classing:
         return [[edge, colour] for i, colour in enumerate(self.palette) for edge in (i / n, (i + 1) / n)]
 
 
-def _palette(n: int, poor: str) -> list[str]:
+def class_palette(n: int, poor: str) -> list[str]:
     colours = list(YL_OR_RD) if n == len(YL_OR_RD) else [
         YL_OR_RD[int(round(i * (len(YL_OR_RD) - 1) / max(n - 1, 1)))] for i in range(n)]
     return colours if poor == "high" else colours[::-1]
@@ -90,7 +90,7 @@ def classing(scheme: str, positions: ClassPositions | None, values, poor: str, d
         tickvals = [float(t) for t in np.linspace(0, CONTINUOUS_SHADES - 1, 5)]
         ticktext, labels = [fmt.format(t) for t in ticks], ["" if ok else "no data" for ok in finite]
     else:
-        palette = _palette(positions.count, poor)
+        palette = class_palette(positions.count, poor)
         text = [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(positions.lower, positions.upper, strict=True)]
         tickvals = list(range(positions.count))
         ticktext = [f"{t} ({n:,})" for t, n in zip(text, positions.counts, strict=True)]

@@ -18,12 +18,14 @@ import orjson
 from plotly.io.json import to_json_plotly
 
 from data.results import FileStore, RedisStore
+from geo.agreement_tables import AGREEMENT, AgreementTables
 from geo.cube import hotspot_cube, measure_cube
 from geo.measures import MEASURES
 from geo.memo import MB, Memo
 from geo.need import WEIGHTINGS
 from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.tables import AreaTables
+from layout.agreement_cube import agreement_document
 from layout.explore_cube import (
     MEASURE_SLOT,
     cube_document,
@@ -55,13 +57,19 @@ def resource_of(body: bytes) -> Resource:
 
 
 class Cubes:
-    def __init__(self, tables: AreaTables, version: str, store: FileStore | RedisStore):
+    def __init__(self, tables: AreaTables, version: str, store: FileStore | RedisStore,
+                 agreement: AgreementTables | None = None):
         self.tables, self.version, self.store = tables, version, store
+        self.agreement = AgreementTables(tables) if agreement is None else agreement
         self._memo = Memo(max_bytes=MEMO_BYTES, size=lambda resource: len(resource.gzipped) + 200)
 
     def template(self, level: str, params: AnalysisParams) -> str:
         """A cube path with the measure left for the browser to fill in (MEASURE_SLOT)."""
         return cube_path(self.version, level, MEASURE_SLOT, params)
+
+    def path(self, level: str, measure: str, params: AnalysisParams) -> str:
+        """The cube path of one measure (or the method agreement)."""
+        return cube_path(self.version, level, measure, params)
 
     def hotspot_template(self, params: AnalysisParams) -> str:
         return hotspot_path(self.version, MEASURE_SLOT, params)
@@ -76,6 +84,10 @@ class Cubes:
             measure, params = parse_hotspot_path(path, self.version)
             return lambda: hotspot_document(hotspot_cube(self.tables, measure, params))
         level, measure, params = parse_cube_path(path, self.version)
+        if measure == AGREEMENT:
+            if not self.agreement.years(level):
+                raise KeyError(path)
+            return lambda: agreement_document(self.agreement, level, params)
         if not self.tables.years(measure, level):
             raise KeyError(path)
         provision = self.tables.provision
@@ -102,10 +114,13 @@ class Cubes:
 
     def warm(self) -> None:
         """The cubes of the default parameters: every level, measure and need weighting, most asked for first;
-        then the hot spots of each measure. Workers start at different points of the list and share results."""
+        then the method agreement at each level and the hot spots of each measure. Workers start at different
+        points of the list and share results."""
         paths = [cube_path(self.version, level, measure, DEFAULT_PARAMS.with_(weights=weights))
                  for weights in WEIGHTINGS for level in WARM_LEVELS for measure in MEASURES
                  if self.tables.years(measure, level)]
+        paths += [cube_path(self.version, level, AGREEMENT, DEFAULT_PARAMS) for level in WARM_LEVELS
+                  if self.agreement.years(level)]
         paths += [hotspot_path(self.version, measure, DEFAULT_PARAMS) for measure in MEASURES]
         offset = os.getpid() % len(paths)
         for path in paths[:1] + paths[1:][offset:] + paths[1:][:offset]:

@@ -27,6 +27,7 @@ SERVER_CONTROLS = ("level", "weights", "d0", "k", "n", "cut", "layers", "year")
 SERVER_LAYERS = ("practices", "pcn")  # drawn by the server, for the year shown (explore_view.js names them too)
 SERVER_VIEW, PANEL_VIEW, DRAWN = "explore-server-view", "explore-panel-view", "explore-drawn"
 TABLE_VIEW = "explore-table-view"  # the controls, while the Table view is shown
+AGREEMENT_DOWNLOAD = "explore-download-agreement"  # the areas poor under every method, at the view's level
 
 
 def server_view(view: View) -> list:
@@ -44,9 +45,10 @@ def _controls_card(services: AtlasServices, view: View) -> dbc.Card:
                                options=[], searchable=True, clearable=True, className="search-box")],
                  className="mb-3"),
         html.Div(id="explore-search-result", className="small text-muted mb-2"),
-        view_controls("explore", view, services.view_options, with_map_controls=True),
+        view_controls("explore", view, services.explore_options, with_map_controls=True),
         html.Div([download_button("explore-download-csv", "CSV"),
                   download_button("explore-download-geojson", "GeoJSON"),
+                  download_button(AGREEMENT_DOWNLOAD, "Areas poor under every method (CSV)"),
                   html.A("Link to this view", id="explore-permalink", href=view_query(view),
                          className="btn btn-sm btn-outline-secondary me-1 mb-1"),
                   html.A("⤓ Download briefing (PDF)", id="explore-briefing", href=briefing_href(view_query(view)),
@@ -62,7 +64,7 @@ def briefing_href(query: str) -> str:
 
 
 def page(services: AtlasServices, /, **url_params) -> html.Div:
-    view = parse_view(url_params, services.view_options)
+    view = parse_view(url_params, services.explore_options)
     height = "calc(100vh - 44px)" if view.embed else "calc(100vh - 190px)"
     figure, meta, paint = map_outputs(services, view, None)  # the first map travels with the page
     map_graph = dcc.Graph(id="explore-map", figure=figure, config=MAP_CONFIG, className="explore-map",
@@ -81,7 +83,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
               dcc.Store(id="explore-map-meta", data=meta), dcc.Store(id="explore-paint", data=paint),
               dcc.Store(id=SERVER_VIEW, data=server_view(view)), dcc.Store(id=PANEL_VIEW), dcc.Store(id=DRAWN),
               dcc.Store(id=TABLE_VIEW),
-              dcc.Download(id="explore-download")]
+              dcc.Download(id="explore-download"), dcc.Download(id=f"{AGREEMENT_DOWNLOAD}-file")]
     if view.embed:
         hidden = html.Div([_controls_card(services, view), html.Div(id="explore-panel"),
                            html.Button(id="explore-clear"), view_switch("explore-show-as")], hidden=True)

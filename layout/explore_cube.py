@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from data.years import PCN_FIRST_YEAR, fy_label
+from geo.agreement_tables import AGREEMENT
 from geo.classes import SCHEMES
 from geo.cube import HotspotCube, MeasureCube
 from geo.hotspots import GOOD_CLUSTER, HOTSPOT_CLASSES, POOR_CLUSTER
@@ -55,7 +56,8 @@ def hotspot_path(version: str, measure: str, params: AnalysisParams) -> str:
 def parse_cube_path(path: str, version: str) -> tuple[str, str, AnalysisParams]:
     """(level, measure, params) of a canonical cube path of this version; KeyError for anything else."""
     parts = path.removesuffix(".json").split("/")
-    if len(parts) != 8 or parts[:2] != ["cube", version] or parts[2] not in LEVELS or parts[3] not in MEASURES:
+    if len(parts) != 8 or parts[:2] != ["cube", version] or parts[2] not in LEVELS or \
+            parts[3] not in (*MEASURES, AGREEMENT):
         raise KeyError(path)
     window = parts[6].split("-")
     params = _params(weights=parts[4], d0=parts[5], k=window[0], n=window[-1], cut=parts[7])

@@ -19,21 +19,24 @@ import pandas as pd
 
 from data.safe_csv import safe_csv
 from data.years import PCN_FIRST_YEAR, fy_label
+from geo.agreement_tables import AGREEMENT
 from geo.hotspots import POOR_CLUSTER
 from geo.levels import LEVELS
 from geo.measures import MEASURES
 from geo.profiles import main_pcn_of, main_pcns, practice_points
+from layout.agreement_view import agreement_table, shown_measure, view_basis
 from layout.classes import Classing, classify
 from layout.components import persistence_note
 from layout.geometry import WebLayer
 from layout.mapfig import map_figure, map_patch, paint_patch, paint_update, pin_update, practices_update, titles
 from layout.maplegend import outline_row, selected_row
-from layout.view import SCHEMES, View
+from layout.view import LAYERS, SCHEMES, View
 
 if TYPE_CHECKING:  # the services hold the cubes, whose documents use export_stem from here
     from layout.services import AtlasServices
 
 LEGEND_SELECTED = "explore-legend-selected"
+ROBUST_LAYER = "robust_persistent"  # the persistent outline, persistent under every method (the agreement cube's)
 LEGEND_OUTLINES = ("pcn", "persistent", "poor_cluster", "good_cluster")  # outline rows, in the legend's order
 MAIN_PCN_COLUMNS = ("main_pcn_code", "main_pcn_name", "main_pcn_share")
 
@@ -55,6 +58,8 @@ def export_stem(view: View) -> str:
 
 def map_content(services: AtlasServices, view: View, layer: WebLayer) -> MapContent:
     """Values, classes, persistence and notes of a view, aligned to the layer's feature order."""
+    if view.measure == AGREEMENT:
+        return _agreement_content(services, view, layer)
     tables = services.tables
     spec = MEASURES[view.measure]
     table = tables.table(view.level, view.measure, view.year, view.params).set_index("area_code")
@@ -74,18 +79,37 @@ def map_content(services: AtlasServices, view: View, layer: WebLayer) -> MapCont
         poor = int((hotspots["hotspot_class"] == POOR_CLUSTER).sum())
         notes.append(f"Clusters: Getis-Ord Gi* on LSOA values, queen contiguity, 999 permutations, p < 0.05 "
                      f"({poor:,} LSOAs in poor-provision clusters).")
-    if "pcn" in view.layers and view.year < PCN_FIRST_YEAR:
-        notes.append(f"PCN catchments start in {fy_label(PCN_FIRST_YEAR)}.")
-    title = f"{spec.label} · {LEVELS[view.level]} · {fy_label(view.year)}"
-    basis = tables.provision.basis(view.measure, view.year, view.params)
-    text = f"{title}. {SCHEMES[view.scheme]} colours; darkest red = poorest provision. Basis: {basis}."
-    return MapContent(text, table.reset_index(), classing, tuple(notes))
+    return MapContent(_footnote(services, view, f"{SCHEMES[view.scheme]} colours; darkest red = poorest provision"),
+                      table.reset_index(), classing, tuple(notes + _pcn_note(view)))
+
+
+def _agreement_content(services: AtlasServices, view: View, layer: WebLayer) -> MapContent:
+    """The agreement map's classes (0-N measures calling an area poor) and its persistence under every method."""
+    table, classing, note = agreement_table(services.agreement, view, list(layer.codes))
+    notes = list(view.notices) + ([note] if "persistent" in view.layers else [])
+    text = "Colour = how many measures call the area poor; darkest red = poor under every measure"
+    return MapContent(_footnote(services, view, text), table, classing, tuple(notes + _pcn_note(view)))
+
+
+def _pcn_note(view: View) -> list[str]:
+    return [f"PCN catchments start in {fy_label(PCN_FIRST_YEAR)}."] if "pcn" in view.layers and \
+        view.year < PCN_FIRST_YEAR else []
+
+
+def _footnote(services: AtlasServices, view: View, colours: str) -> str:
+    return f"{map_title_line(view)}. {colours}. Basis: {view_basis(services, view)}."
+
+
+def map_title_line(view: View) -> str:
+    """'E2SFCA access · LSOA · FY2024/25': the map's title."""
+    return f"{shown_measure(view.measure).label} · {LEVELS[view.level]} · {fy_label(view.year)}"
 
 
 def legend_rows(selected: bool) -> dict:
     """The legend's outline rows, which the browser shows for the outlines it draws (slot -> component)."""
     rows = {slot: outline_row(slot) for slot in LEGEND_OUTLINES}
-    return {**rows, "selected": selected_row(LEGEND_SELECTED, selected)}
+    robust = {ROBUST_LAYER: outline_row("persistent", LAYERS[ROBUST_LAYER])}  # drawn in the persistent slot
+    return {**rows, **robust, "selected": selected_row(LEGEND_SELECTED, selected)}
 
 
 def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict:
@@ -97,8 +121,11 @@ def map_paint(services: AtlasServices, view: View, urls: dict[str, str]) -> dict
                 "main_pcn": main_pcn_outline(services, view)}
     prefix = dash.get_relative_path("/")
     cubes = {"cube": prefix + services.cubes.template(view.level, view.params),
-             "hotspots": prefix + services.cubes.hotspot_template(view.params)}
+             "hotspots": prefix + services.cubes.hotspot_template(view.params),
+             "agreement": prefix + services.cubes.path(view.level, AGREEMENT, view.params)}
     paint = paint_update(urls, outlines, view.level, cubes, legend_rows(bool(selected)))
+    paint["slots"][ROBUST_LAYER] = paint["slots"]["persistent"]  # one outline style for both kinds of persistence
+    paint["every_method"] = LAYERS[ROBUST_LAYER]  # its name where the PNG export draws the legend
     return {**paint, "bounds": services.layers.of("borough", view.year).bounds,  # London, for the PNG's crop
             "notices": list(view.notices)}  # a control value no analysis takes (k typed as 0), said by the map
 
@@ -113,9 +140,7 @@ def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple
     urls = services.layers.urls(view.level, view.year)
     points = practice_points(services.provision, view.year) if "practices" in view.layers else None
     updates = {"practices": practices_update(points)}
-    spec = MEASURES[view.measure]
-    layout = titles(f"{spec.label} · {LEVELS[view.level]} · {fy_label(view.year)}",
-                    services.provision.basis(view.measure, view.year, view.params))
+    layout = titles(map_title_line(view), view_basis(services, view))
     paint = map_paint(services, view, urls)
     drawn = hashlib.sha1(orjson.dumps(updates, option=orjson.OPT_SERIALIZE_NUMPY)).hexdigest()
     new_meta = {"layer": urls["layer"], "traces": drawn}
@@ -130,7 +155,7 @@ def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple
 
 def values_csv(view: View, content: MapContent) -> str:
     """The mapped values as a spreadsheet-safe CSV that names its measure, year and basis in every row."""
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
     table = content.table.assign(measure=spec.label, unit=spec.unit, level=LEVELS[view.level],
                                  fy=fy_label(view.year), value=content.table["value"].round(6))
     columns = ["area_code", "area_name", "level", "fy", "measure", "unit", "value", "rank", "class",

@@ -18,6 +18,7 @@ from geo.profiles import (
     serving_practices,
 )
 from geo.search import to_lonlat
+from layout.agreement_panel import agreement_block, profile_measure
 from layout.explore_select import SEARCH_ZOOM
 from layout.panels import area_panel, practice_summary
 from layout.services import AtlasServices
@@ -36,18 +37,20 @@ def empty_panel() -> html.Div:
 def panel_for(services: AtlasServices, view: View, query: str):
     """The side panel for the view's selected area, else its selected practice, else the hint."""
     tables = services.tables
-    spec = MEASURES[view.measure]
+    measure = profile_measure(services, view)
+    spec = MEASURES[measure]
     if view.area:
-        profile = area_profile(tables, view.measure, view.level, view.area, view.year, view.params)
+        profile = area_profile(tables, measure, view.level, view.area, view.year, view.params)
         if profile is not None:
             practices = serving_practices(tables.provision, profile["lsoa_codes"], view.year, view.params)
             points = practice_points(tables.provision, view.year).set_index("practice_code")
             top = points.reindex(practices["practice_code"].head(10)).dropna(subset=["lat"]).reset_index()
-            trend = area_trend(tables, view.measure, view.level, view.area, view.params)
-            pcns = serving_pcns(tables, practices, view.measure, view.year, view.params)
+            trend = area_trend(tables, measure, view.level, view.area, view.params)
+            pcns = serving_pcns(tables, practices, measure, view.year, view.params)
             return area_panel(profile, trend, practices, pcns, top, spec, LEVELS[view.level],
                               services.layers.url(view.level, view.year),
-                              area_camera(services, view, profile["lsoa_codes"]), view.params.cut, query)
+                              area_camera(services, view, profile["lsoa_codes"]), view.params.cut, query,
+                              agreement_block(services, view))
     if view.practice:
         points = practice_points(tables.provision, view.year)
         row = points[points["practice_code"] == view.practice]

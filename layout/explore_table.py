@@ -14,8 +14,9 @@ import pandas as pd
 from dash import html
 
 from data.years import fy_label
+from geo.agreement_tables import AGREEMENT
 from geo.levels import LEVELS
-from geo.measures import MEASURES
+from layout.agreement_view import shown_measure
 from layout.components import fmt
 from layout.explore_map import MapContent, map_values_for_view
 from layout.tables import grid, number_column
@@ -28,14 +29,21 @@ TABLE_ID = "explore-table"
 
 
 def table_columns(view: View) -> list[dict]:
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
+    if view.measure == AGREEMENT:  # no ranks: the areas poor under most measures first
+        return [column for column in _columns(view, spec) if column["field"] != "rank"]
+    return _columns(view, spec)
+
+
+def _columns(view: View, spec) -> list[dict]:
+    by_value = {"sort": "desc"} if view.measure == AGREEMENT else {}
     return [
         {"field": "rank", "headerName": "Rank (1 = poorest)", "type": "rightAligned", "width": 105,
          "filter": "agNumberColumnFilter", "sort": "asc"},
         {"field": "area_name", "headerName": "Area", "width": 190},
         {"field": "area_code", "headerName": "Code", "width": 112},
         number_column("value", spec.label, spec.decimals, width=130,
-                      headerTooltip=f"{spec.unit}, {fy_label(view.year)}"),
+                      headerTooltip=f"{spec.unit}, {fy_label(view.year)}", **by_value),
         {"field": "class", "headerName": "Class (map colour)", "width": 130},
         {"field": "persistence_class", "headerName": f"Persistence ({view.params.k} of {view.params.n} years)",
          "width": 135},
@@ -75,13 +83,13 @@ def table_grid() -> html.Div:
 
 
 def map_title(view: View) -> str:
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
     return f"{spec.label} by {LEVELS[view.level]}, {fy_label(view.year)}"
 
 
 def map_summary(view: View, content: MapContent) -> str:
     """What the map shows, in words: its classes from the poorest, persistent areas, and the selected area."""
-    spec = MEASURES[view.measure]
+    spec = shown_measure(view.measure)
     table, classing = content.table, content.classing
     mapped = int(table["value"].notna().sum())
     parts = [f"{map_title(view)}: {mapped:,} areas"]

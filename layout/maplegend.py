@@ -71,9 +71,9 @@ def legend_head(classing: Classing, title: str, unit: str) -> list:
     return [html.Div(title, className="legend-title"), html.Div(unit, className="legend-unit"), _colour_key(classing)]
 
 
-def outline_row(slot: str, **props) -> html.Li:
-    """The key of one outline drawn over the areas (an OUTLINES slot)."""
-    return _row(_line(slot), OUTLINES[slot].name, **props)
+def outline_row(slot: str, name: str | None = None, **props) -> html.Li:
+    """The key of one outline drawn over the areas (an OUTLINES slot; `name` when it outlines something else)."""
+    return _row(_line(slot), name or OUTLINES[slot].name, **props)
 
 
 def selected_row(selected_id: str, selected: bool) -> html.Li:

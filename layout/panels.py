@@ -117,8 +117,9 @@ def serving_print_table(practices: pd.DataFrame) -> html.Div:
 
 def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, pcns: pd.DataFrame,
                practice_points: pd.DataFrame, spec: Measure, level_label: str, layer_url: str, camera: dict,
-               cut: float, query: str) -> html.Div:
-    """Everything about one area, top to bottom in the order a planner reads it."""
+               cut: float, query: str, agreement: html.Section | None = None) -> html.Div:
+    """Everything about one area, top to bottom in the order a planner reads it (`agreement`: what every
+    measure says of it, after its persistence)."""
     year = profile["year"]
     people = [f"{fmt(profile['residents'])} residents (ONS mid-{profile['population_mid_year']})"]
     if profile.get("imd_decile") is not None and not pd.isna(profile["imd_decile"]):
@@ -139,6 +140,7 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, pcns
                   " (1 = poorest). London overall ", fmt(profile["london"], spec.decimals),
                   "."], className="small mb-2", id="panel-rank"),
         _persistence_block(profile["persistence"], cut),
+        agreement,
         html.Ul([html.Li(text) for text in people], className="small mt-2 mb-1 ps-3"),
         described_graph(dcc.Graph(figure=trend_figure(trend, profile["area_name"], spec.label, spec.unit,
                                                       spec.decimals, level_label),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pandas as pd
 
 from data.model import AtlasData
 from data.results import FileStore, RedisStore, results_store
+from geo.agreement_tables import AGREEMENT, AgreementTables
 from geo.bids import BidScenarios
 from geo.levels import LEVELS
 from geo.measures import MEASURES
@@ -25,6 +27,7 @@ from geo.need import WEIGHTINGS
 from geo.provision import Provision
 from geo.search import build_index
 from geo.tables import AreaTables
+from layout.agreement_view import AGREEMENT_LABEL
 from layout.cubes import Cubes
 from layout.geometry import WebLayers
 from layout.view import ViewOptions
@@ -48,9 +51,9 @@ def results_version(atlas: AtlasData) -> str:
 
 class AtlasServices:
     """The tidy data (`atlas`), the analytics (`provision`, `tables`, `bids`), the web geometry (`layers`),
-    the measure cubes (`cubes`, with the `version` in their URLs), the search index and what URLs may ask for
-    (`view_options`). `store`: where results are shared with other workers (default: GP_ATLAS_RESULTS, else
-    the cache directory)."""
+    the method agreement (`agreement`), the measure cubes (`cubes`, with the `version` in their URLs), the
+    search index and what URLs may ask for (`view_options`; Explore's: `explore_options`).
+    `store`: where results are shared with other workers (default: GP_ATLAS_RESULTS, else the cache directory)."""
 
     def __init__(self, atlas: AtlasData, store: FileStore | RedisStore | None = None):
         self.atlas = atlas
@@ -58,8 +61,9 @@ class AtlasServices:
         self.tables = AreaTables(self.provision)
         self.layers = WebLayers(self.tables)
         self.bids = BidScenarios(self.tables)
+        self.agreement = AgreementTables(self.tables)
         self.version = results_version(atlas)
-        self.cubes = Cubes(self.tables, self.version, results_store() if store is None else store)
+        self.cubes = Cubes(self.tables, self.version, results_store() if store is None else store, self.agreement)
         self._warm_up: threading.Thread | None = None
         self._warm_lock = threading.Lock()
 
@@ -73,6 +77,15 @@ class AtlasServices:
             levels=dict(LEVELS), measures={key: spec.label for key, spec in MEASURES.items()},
             years={(measure, level): tuple(tables.years(measure, level)) for measure in MEASURES for level in LEVELS},
             weightings=dict(WEIGHTINGS), areas={**areas, "pcn": pcn_codes}, practices=frozenset(gp["practice_code"]))
+
+    @cached_property
+    def explore_options(self) -> ViewOptions:
+        """What an Explore URL may ask for: the measures, plus the method-agreement map wherever at least two
+        measures have data (the other pages chart one measure at a time)."""
+        options = self.view_options
+        years = {(AGREEMENT, level): tuple(self.agreement.years(level)) for level in LEVELS}
+        return replace(options, measures={**options.measures, AGREEMENT: AGREEMENT_LABEL},
+                       years={**options.years, **years})
 
     @cached_property
     def search_index(self) -> pd.DataFrame:

@@ -20,7 +20,8 @@ d0         E2SFCA catchment, metres (rounded to 100 m)      AnalysisParams
 k, n       persistent = poor in >= k of the last n years    AnalysisParams
 cut        poor = this fraction of areas (0 < cut <= 0.5)   AnalysisParams
 scheme     quantiles | natural_breaks | continuous          quantiles
-layers     comma list of practices,pcn,persistent,hotspots  persistent
+layers     comma list of practices,pcn,persistent,          persistent
+           robust_persistent,hotspots
 area       code of an area of `level`                       none
 practice   GP practice code                                 none
 lat, lon   map centre (degrees, within Greater London)      London
@@ -43,7 +44,7 @@ from geo.params import CUT_MAX, D0_RANGE, D0_STEP, DEFAULT_PARAMS, AnalysisParam
 
 SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks (Jenks)", "continuous": "Continuous"}
 LAYERS = {"practices": "GP practices", "pcn": "PCN catchments", "persistent": "Persistent poor provision",
-          "hotspots": "Significant clusters (Gi*)"}
+          "robust_persistent": "Persistent under every method", "hotspots": "Significant clusters (Gi*)"}
 LAT_RANGE, LON_RANGE, ZOOM_RANGE = (51.2, 51.8), (-0.6, 0.4), (8.0, 17.0)
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}

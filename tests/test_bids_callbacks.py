@@ -176,10 +176,11 @@ def test_map_clicks_propose_an_uplift_or_a_site_at_an_area_centre(cb, page_layou
     ("bids.xlsx", "label,postcode,added_gp_fte\nA,SE28 8RD,2\n", "Upload refused: bids.xlsx is not a CSV file"),
     ("big.csv", "label,postcode,added_gp_fte\n" + "A,SE28 8RD,2\n" * 200_000, "MB; bid files are limited to 2 MB"),
     ("nofte.csv", "label,postcode\nA,SE28 8RD\n", ("Upload refused: nofte.csv needs a column named added_gp_fte; "
-                                                       "its columns are label, postcode")),
+                                                       "its columns are 'label', 'postcode'.")),
+    ("breaks.csv", '"lab\nel",postcode\nA,SE28 8RD\n', "its columns are 'lab el', 'postcode'."),
     ("nowhere.csv", "label,added_gp_fte\nA,2\n", "needs a location (postcode"),
     ("empty.csv", "", "Upload refused: empty.csv is empty"),
-], ids=["not-csv", "over-2-MB", "no-fte-column", "no-location-column", "empty"])
+], ids=["not-csv", "over-2-MB", "no-fte-column", "line-break-in-a-header", "no-location-column", "empty"])
 def test_refused_uploads_leave_the_list_untouched(cb, filename, text, message):
     store, alert = cb.upload(contents=csv_upload(text), filename=filename, rows=[GOOD], controls=CONTROLS, base=BASE)
     assert store is no_update and message in str(alert)
