@@ -112,7 +112,8 @@
       const trace = gd.data[slot];
       if (outline.codes.length && slot !== view.paint.slots.boroughs) {
         const everyMethod = view.everyMethod && slot === view.paint.slots.persistent;
-        rows.push({line: trace.marker.line, text: everyMethod ? view.paint.every_method : plain(trace.name)});
+        rows.push({line: trace.marker.line, pattern: trace.meta || {},
+                   text: everyMethod ? view.paint.every_method : plain(trace.name)});
       }
     });
     const practices = gd._fullData.find((trace) => trace.type === "scattermap" && trace.visible === true &&
@@ -152,13 +153,20 @@
           context.fillText(text, x + SWATCH + 8, y + height - value / (row.ramp.length - 1) * height + 4);
         });
         y += height + 10;
-      } else if (row.line) {
-        context.strokeStyle = row.line.color;
-        context.lineWidth = row.line.width + 1;
-        context.beginPath();
-        context.moveTo(x, y + 9);
-        context.lineTo(x + SWATCH, y + 9);
-        context.stroke();
+      } else if (row.line) {  // as the map draws it: casing, then the line in its pattern (explore_outlines.js)
+        const width = row.line.width + 1;
+        [[row.pattern.casing, row.pattern.casing_width + 1, []],
+         [row.line.color, width, (row.pattern.dash || []).map((part) => part * width)]].forEach(([colour, w, dash]) => {
+          if (!colour) return;
+          Object.assign(context, {strokeStyle: colour, lineWidth: w, lineCap: dash.includes(0) ? "round" : "butt"});
+          context.setLineDash(dash);
+          context.beginPath();
+          context.moveTo(x, y + 9);
+          context.lineTo(x + SWATCH, y + 9);
+          context.stroke();
+        });
+        context.setLineDash([]);
+        context.lineCap = "butt";
         context.fillText(row.text, x + SWATCH + 8, y + 12);
         y += ROW;
       } else if (row.scale) {

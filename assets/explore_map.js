@@ -334,6 +334,7 @@
     drawOtherOutlines(map, gd, shown, outlines, beneath(map));
     drawAreas(map, shown, view, cube, outlines, yi);
     keepBeneathPlotly(map, shown);
+    if (window.atlasOutlines) window.atlasOutlines.sync(map, gd, shown, outlines, AREA_OUTLINES);  // patterns
     showTexts(gd, shown, view, cube, hot, robust, outlines, yi);
     view.outlines = outlines;
     Object.assign(shown, {view: view, cube: cube, yi: yi});

@@ -114,8 +114,8 @@ def build_model(root: Path, previous: QualityReport | None = None,
                        if (f.file, f.rule) != (first.file, first.rule)})
         others = f"; also failing: {', '.join(more)}" if more else ""
         raise PlausibilityError(root / first.file, first.rule,
-                                f"plausibility check {first.rule} failed: {first.detail}; to accept it, rerun "
-                                f"with --accept {first.file}:{first.rule}{others}").within(root)
+                                f"plausibility check {first.rule} failed: {first.detail}; to accept it, run "
+                                f"python -m data.build --accept {first.file}:{first.rule}{others}").within(root)
     return model
 
 

@@ -56,3 +56,8 @@ class PlausibilityError(DataFileError):
     def __init__(self, path: Path | str, rule: str, expected: str):
         self.rule = rule
         super().__init__(path, expected)
+
+    @property
+    def accept_command(self) -> str:
+        """The command that overrides this check (the override is written into the data-quality report)."""
+        return f"python -m data.build --accept {self.shown_path}:{self.rule}"

@@ -10,6 +10,7 @@ import pandas as pd
 from data.config import BNG, WGS84
 from data.errors import check_crs
 from data.quality import QualityReport
+from data.years import extract_year
 
 
 @dataclass
@@ -47,15 +48,19 @@ class AtlasData:
         return self.areas["lsoa11"]
 
     @property
+    def flows_vintage(self) -> str:
+        """'YYYY-MM' of the patient-flows extract the build used (from its file name)."""
+        return next(s["vintage"] for s in self.quality.sources if s["family"] == "flows" and s["status"] == "used")
+
+    @property
     def flows_year(self) -> int:
-        """Year label of the patient-flows extract the build used."""
-        return int(self.flows["year"].iat[0])
+        """Year label of that extract (July 2022 -> 2023)."""
+        return extract_year(self.flows_vintage)
 
     @property
     def flows_snapshot(self) -> str:
-        """Month of that extract, e.g. 'July 2022' (from the file the build used)."""
-        vintage = next(s["vintage"] for s in self.quality.sources if s["family"] == "flows" and s["status"] == "used")
-        return f"{pd.Timestamp(f'{vintage}-01'):%B %Y}"
+        """Month of that extract, e.g. 'July 2022'."""
+        return f"{pd.Timestamp(f'{self.flows_vintage}-01'):%B %Y}"
 
     @property
     def years(self) -> list[int]:

@@ -28,10 +28,8 @@ from __future__ import annotations
 import pandas as pd
 
 PCN_FIRST_YEAR = 2020  # PCNs began 1 July 2019: 31 March 2020 is the first year-end with PCNs
-# The bundle's patient-flows extract, for labels in geo/ and layout/; the build itself takes the extract's
-# month from the file name (data.model.AtlasData.flows_year / flows_snapshot), which these should move to.
-FLOWS_YEAR = 2023
-FLOWS_SNAPSHOT = "July 2022"
+# The patient-flows extract's year and month come from the file the build used (data.model.AtlasData.flows_year,
+# flows_snapshot), so a newer extract changes every label without code edits.
 
 
 def fy_label(year: int) -> str:

@@ -42,7 +42,7 @@ from scipy.spatial import cKDTree
 
 from data.config import BNG
 from data.errors import check_crs
-from data.years import FLOWS_SNAPSHOT, FLOWS_YEAR, PCN_FIRST_YEAR, fy_label
+from data.years import PCN_FIRST_YEAR, fy_label
 from geo.rules import aligned_supply, practices_counted, snap_to_grid
 
 METHODS = ("plurality", "percent_volume", "nearest")
@@ -58,19 +58,22 @@ class CatchmentInputs(Protocol):
     practice_years: practice_code, year, is_gp, open_in_year, fte_status, easting, northing, pcn_code,
     list_size, gp_fte. flows: practice_code, lsoa11_code, patients, practice_in_london, lsoa_in_london.
     lsoa: area_code, centroid_x, centroid_y, geometry (EPSG:27700). pcns: pcn_code, pcn_name.
+    flows_year, flows_snapshot: the flows extract's year label and month, for the basis labels.
     """
 
     practice_years: pd.DataFrame
     flows: pd.DataFrame
+    flows_year: int
+    flows_snapshot: str
     lsoa: gpd.GeoDataFrame
     pcns: pd.DataFrame
 
 
-def flows_basis(year: int) -> str:
-    """Label for registered residents in `year`: says when July-2022 shares stand in for another year."""
-    if year == FLOWS_YEAR:
-        return f"patient flows ({FLOWS_SNAPSHOT})"
-    return f"patient flows ({FLOWS_SNAPSHOT} shares carried to {fy_label(year)})"
+def flows_basis(inputs: CatchmentInputs, year: int) -> str:
+    """Label for registered residents in `year`: says when the extract's shares stand in for another year."""
+    if year == inputs.flows_year:
+        return f"patient flows ({inputs.flows_snapshot})"
+    return f"patient flows ({inputs.flows_snapshot} shares carried to {fy_label(year)})"
 
 
 def pcn_practices(practice_years: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -121,7 +124,7 @@ def pcn_catchments(inputs: CatchmentInputs, year: int, method: str = "plurality"
     table = _pcn_table(members, practices, residents, inputs.pcns)
     table.insert(2, "method", method)
     table.insert(3, "basis", NEAREST_BASIS if method == "nearest" else
-                 np.where(table["pcn_london_patients"] > 0, flows_basis(year), BY_NEAREST_FALLBACK))
+                 np.where(table["pcn_london_patients"] > 0, flows_basis(inputs, year), BY_NEAREST_FALLBACK))
     geometry = _dissolve(members, lsoa).reindex(table["pcn_code"]).to_numpy()
     return gpd.GeoDataFrame(table, geometry=_as_multipolygons(geometry), crs=BNG)
 

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from data.years import FLOWS_SNAPSHOT, FLOWS_YEAR, fy_label
+from data.years import fy_label
 from geo.access import PER
 from geo.need import WEIGHTINGS
 from geo.params import AnalysisParams
@@ -88,8 +88,9 @@ class Measure:
         if self.distance_decay:
             parts.append(f"Gaussian decay, d0 {params.d0:,.0f} m straight line")
         if self.uses_flows:
-            parts.append(f"patients located by {FLOWS_SNAPSHOT} flows"
-                         + ("" if year == FLOWS_YEAR else " (shares carried over)"))
+            atlas = provision.atlas
+            parts.append(f"patients located by {atlas.flows_snapshot} flows"
+                         + ("" if year == atlas.flows_year else " (shares carried over)"))
         if self.uses_population:
             parts.append(f"ONS mid-{provision.population_mid_year(year)} population")
         return "; ".join(parts)

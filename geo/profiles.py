@@ -5,7 +5,7 @@ Everything is derived from `geo.tables.AreaTables` / `geo.provision.Provision`,
 so a profile shows exactly the numbers the map and the tables show.
 
 Practices serving an area: `Provision.attribution` says how each practice's
-patients spread over London LSOAs (July 2022 flows; E2SFCA catchment or
+patients spread over London LSOAs (the patient-flows extract; E2SFCA catchment or
 nearest LSOA for practices without flows). A practice's patients living in an
 area are estimated as its list size x the share of its London patients living
 in the area's LSOAs; each practice's share of the area is its part of the sum.
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from data.years import FLOWS_SNAPSHOT, PCN_FIRST_YEAR, fy_label
+from data.years import PCN_FIRST_YEAR, fy_label
 from geo.levels import LEVEL_CODE_COLUMN
 from geo.names import display_names
 from geo.params import AnalysisParams
@@ -177,6 +177,7 @@ def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, y
         "london": tables.provision.london_value(measure, year, params),
         "persistence": persistence, "n_lsoa": len(lsoas), "lsoa_codes": lsoas,
         "imd_decile": tables.provision.imd_decile.get(area_code) if level == "lsoa11" else None,
+        "flows_snapshot": tables.provision.atlas.flows_snapshot,
         **people(tables.provision, lsoas, year),
     }
 
@@ -221,13 +222,14 @@ def pcn_members(provision: Provision, pcn_code: str, year: int) -> pd.DataFrame:
 
 
 def patient_flows(provision: Provision, practice_code: str) -> tuple[pd.DataFrame, dict]:
-    """Where a practice's registered patients live (July 2022): London LSOA counts, and a summary."""
+    """Where a practice's registered patients live (the flows extract's month): London LSOA counts, and a summary."""
     flows = provision.atlas.flows
     own = flows[(flows["practice_code"] == practice_code) & (flows["patients"] > 0)]
     london = own[own["lsoa_in_london"]][["lsoa11_code", "patients"]].sort_values("patients", ascending=False)
     total = float(own["patients"].sum())
     return london.reset_index(drop=True), {
-        "snapshot": FLOWS_SNAPSHOT, "patients": total, "london_patients": float(london["patients"].sum()),
+        "snapshot": provision.atlas.flows_snapshot, "patients": total,
+        "london_patients": float(london["patients"].sum()),
         "outside_london_share": 1 - float(london["patients"].sum()) / total if total else np.nan,
         "lsoas": len(london)}
 

@@ -17,7 +17,6 @@ import scipy.sparse as sp
 from data.config import BNG
 from data.errors import check_crs
 from data.model import AtlasData
-from data.years import FLOWS_SNAPSHOT
 from geo.access import decay_matrix, e2sfca, nearest_distance
 from geo.levels import LEVEL_CODE_COLUMN
 from geo.measures import LOCATION_YEARS, check_measure
@@ -151,7 +150,7 @@ class Provision:
         shares = (column_shares(counts, has_flows) + column_shares(catchment, use_catchment)
                   + column_shares(nearest, use_nearest)).tocsr()
         basis = pd.Series(np.select([has_flows, use_catchment],
-                                    [f"patient flows ({FLOWS_SNAPSHOT})", f"E2SFCA catchment (d0 {d0:g} m)"],
+                                    [f"patient flows ({self.atlas.flows_snapshot})", f"E2SFCA catchment (d0 {d0:g} m)"],
                                     "nearest LSOA (nobody within d0)"),
                           index=points["practice_code"], name="attribution_basis")
         return shares, basis

@@ -22,6 +22,7 @@ from data.licences import CODEPOINT_ATTRIBUTION, OGL, OGL_URL, SHORT_ATTRIBUTION
 from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
+from layout.about_sources import data_sources
 from layout.agreement_charts import agreement_section
 from layout.components import WEIGHT_LABELS
 from layout.services import AtlasServices
@@ -98,6 +99,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                "years ending 31 March: 2025 = FY2024/25."),
         html.H2("Sources, vintages and licences"),
         _table(["dataset", "publisher", "vintage used", "licence"], [list(row) for row in SOURCES]),
+        data_sources(atlas.quality.to_dict()),
         html.H2("Attribution"),
         html.Blockquote(CODEPOINT_ATTRIBUTION + ".", className="blockquote small", id="about-attribution"),
         html.P(SHORT_ATTRIBUTION, className="small"),

@@ -74,6 +74,7 @@ def serving_csv(services: AtlasServices, view: View) -> str | None:
         return None
     lsoas = area_lsoas(tables, view.level, view.area, view.year)
     practices = serving_practices(tables.provision, lsoas, view.year, view.params)
+    basis = ("estimated registered residents = list x share of the practice's London patients living in the area "
+             f"(patient flows {services.atlas.flows_snapshot})")
     return safe_csv(practices.assign(area_code=view.area, level=LEVELS[view.level], fy=fy_label(view.year),
-                                     basis="estimated registered residents = list x share of the practice's London "
-                                           "patients living in the area (patient flows July 2022)"))
+                                     basis=basis))

@@ -63,16 +63,28 @@ class Outline(NamedTuple):
     colour: str
     width: float
     geometry: str  # a key of map_figure's urls
+    # Line pattern, so an outline is told by its pattern as well as its colour (WCAG 1.4.1): MapLibre's
+    # line-dasharray, in line widths (dash, gap, ...); () = solid; a 0-length dash with round caps is a dot.
+    dash: tuple[float, ...] = ()
+    # A wider line under it in a contrasting colour, so the outline keeps 3:1 against every fill (WCAG 1.4.11):
+    # the line itself against pale fills, the casing against dark ones ('' = none).
+    casing: str = ""
 
 
+# Dark lines (relative luminance <= 0.06) on a white casing, or the selected area's light line on a dark one:
+# either the line or its casing then has 3:1 against every fill, pale, mid (orange, 'no data' grey) or dark red
+# (tests/test_layout_outlines.py), and the outlines differ by pattern and width rather than by hue.
+CASING_LIGHT, CASING_DARK = "#ffffff", "#1a1a1a"
+CASING_PAD = 1.0  # px of casing either side of the line
+SOLID, DASHED, DOTTED, DASH_DOT = (), (3.0, 1.5), (0.0, 2.0), (4.0, 1.5, 0.0, 1.5)
 OUTLINES = {  # trace slot -> style
     "boroughs": Outline("Borough boundaries", "#595959", 0.9, "borough"),
-    "pcn": Outline("PCN catchments", "#4d4d4d", 1.1, "pcn"),
-    "persistent": Outline("Persistent poor provision", "#08306b", 1.6, "layer"),
-    "poor_cluster": Outline("Poor-provision cluster (Gi*)", "#7b3294", 1.8, "lsoa"),
-    "good_cluster": Outline("Good-provision cluster (Gi*)", "#1a9850", 1.8, "lsoa"),
-    "main_pcn": Outline("Main PCN of the selected area", "#e7298a", 2.5, "pcn"),
-    "selected": Outline("Selected area", "#00a6d6", 3.5, "layer"),
+    "pcn": Outline("PCN catchments", "#333333", 1.1, "pcn", SOLID, CASING_LIGHT),
+    "persistent": Outline("Persistent poor provision", "#08306b", 2.2, "layer", SOLID, CASING_LIGHT),
+    "poor_cluster": Outline("Poor-provision cluster (Gi*)", "#3f007d", 2.0, "lsoa", DASHED, CASING_LIGHT),
+    "good_cluster": Outline("Good-provision cluster (Gi*)", "#00441b", 2.6, "lsoa", DOTTED, CASING_LIGHT),
+    "main_pcn": Outline("Main PCN of the selected area", "#7a0177", 2.5, "pcn", DASH_DOT, CASING_LIGHT),
+    "selected": Outline("Selected area", "#7fdbff", 3.5, "layer", SOLID, CASING_DARK),
 }
 PAINTED = tuple(OUTLINES)  # all drawn by assets/explore_map.js, not Plotly
 AREA_LINE = {"width": 0.3, "color": "rgba(80,80,80,0.45)"}  # area outlines in the PNG
@@ -188,12 +200,15 @@ def pin_update(lat: float | None, lon: float | None, label: str = "") -> dict:
 
 
 def _outline_trace(slot: str, urls: dict[str, str]) -> dict:
-    name, colour, width, geometry = OUTLINES[slot]
+    """An outline's hidden template: assets/explore_map.js takes its colour and width from `marker.line`,
+    assets/explore_outlines.js its pattern and casing from `meta`."""
+    name, colour, width, geometry, dash, casing = OUTLINES[slot]
     return {"type": "choroplethmap", "name": f"<span style='color:{colour}'>▬</span> {name}",
             "geojson": urls[geometry], "featureidkey": FEATURE_ID_KEY,
             "locations": [], "z": [],
             "colorscale": TRANSPARENT, "showscale": False, "showlegend": True, "hoverinfo": "skip",
-            "marker": {"line": {"color": colour, "width": width}}, "visible": False}
+            "marker": {"line": {"color": colour, "width": width}}, "visible": False,
+            "meta": {"dash": list(dash), "casing": casing, "casing_width": width + 2 * CASING_PAD if casing else 0}}
 
 
 def map_figure(urls: dict[str, str], updates: dict[str, dict], layout_update: dict, camera: dict | None = None) -> dict:

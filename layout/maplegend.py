@@ -9,20 +9,39 @@ head, then a list of the rows of the outlines drawn and the selected area's.
 """
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from dash import html
 
 from layout.classes import NO_DATA_COLOUR, SWATCH_BORDER, Classing
-from layout.mapfig import OUTLINES
+from layout.mapfig import CASING_PAD, OUTLINES
+
+KEY_BACKGROUND = "#bdbdbd"  # mid grey behind an outline's key, so its light casing shows as on the map
 
 
 def _row(key: html.Span, text: str, **props) -> html.Li:
     return html.Li([key, html.Span(text)], className="legend-row", **props)
 
 
-def _line(slot: str) -> html.Span:
-    """The outline's colour, a little thicker than on the map so it reads as a key."""
-    return html.Span(className="legend-line", style={"borderTopColor": OUTLINES[slot].colour,
-                                                     "borderTopWidth": f"{OUTLINES[slot].width + 1.5:g}px"})
+def outline_key_svg(slot: str) -> str:
+    """The outline as the map draws it (casing, colour, pattern), a little thicker so it reads as a key, in a box
+    with a 3:1 edge (WCAG 1.4.11)."""
+    outline = OUTLINES[slot]
+    width = outline.width + 1.0
+    line = "<line x1='3' y1='8' x2='33' y2='8' stroke='{}' stroke-width='{:g}'{}/>"
+    casing = line.format(outline.casing, width + 2 * CASING_PAD, "") if outline.casing else ""
+    dash = " ".join(f"{part * width:g}" for part in outline.dash)
+    pattern = (f" stroke-dasharray='{dash}' stroke-linecap='{'round' if 0 in outline.dash else 'butt'}'"
+               if dash else "")
+    return ("<svg xmlns='http://www.w3.org/2000/svg' width='36' height='16' viewBox='0 0 36 16'>"
+            f"<rect x='0.5' y='0.5' width='35' height='15' fill='{KEY_BACKGROUND}' stroke='{SWATCH_BORDER}'/>{casing}"
+            f"{line.format(outline.colour, width, pattern)}</svg>")
+
+
+def _line(slot: str) -> html.Img:
+    """The outline's key: decorative (alt=''), as the row's text names the outline."""
+    return html.Img(src="data:image/svg+xml," + quote(outline_key_svg(slot)), alt="", className="legend-outline-key",
+                    width=36, height=16)
 
 
 def _swatch(colour: str) -> html.Span:

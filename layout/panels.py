@@ -148,7 +148,7 @@ def area_panel(profile: dict, trend: pd.DataFrame, practices: pd.DataFrame, pcns
         pcn_block(pcns),
         html.H6("Practices serving its residents", className="mt-2 mb-1"),
         html.Div(f"Estimated registered residents = practice list × share of the practice's London patients "
-                 f"living here ({fy_label(year)}; patient flows July 2022, carried to other years). "
+                 f"living here ({fy_label(year)}; patient flows {profile['flows_snapshot']}, carried to other years). "
                  f"{len(practices):,} practices.", className="form-text mt-0 mb-1"),
         grid("explore-serving-grid", serving_rows(practices, query), serving_columns(spec), height="300px",
              column_size=None),

@@ -7,7 +7,7 @@ import pandas as pd
 from dash import dcc, html
 
 from data.postcodes import display_postcode
-from data.years import FLOWS_SNAPSHOT, PCN_FIRST_YEAR, fy_label
+from data.years import PCN_FIRST_YEAR, fy_label
 from geo.profiles import patient_flows, pcn_members, practice_profile
 from geo.search import to_lonlat
 from layout.chart_text import described_graph
@@ -76,7 +76,8 @@ def _members(services: AtlasServices, profile: dict, history: pd.DataFrame, year
 def _flows(services: AtlasServices, profile: dict) -> html.Div:
     flows, summary = patient_flows(services.provision, profile["practice_code"])
     if flows.empty:
-        return html.P(f"No patient flows for this practice in the {FLOWS_SNAPSHOT} extract (not open then).",
+        return html.P(f"No patient flows for this practice in the {services.atlas.flows_snapshot} extract "
+                      "(not open then).",
                       className="text-muted")
     names = services.provision.lsoa.set_index("area_code")["area_name"]
     lon, lat = to_lonlat([profile["easting"]], [profile["northing"]])

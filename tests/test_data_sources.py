@@ -207,3 +207,19 @@ def test_the_refresh_guide_names_every_family_its_page_and_the_thresholds():
                                (SOURCES["population"].rules["london-population"].fail, "±{} %"),
                                (BOROUGH_THRESHOLD.fail, "practices lost in a year (`borough-practices`, {} %)")):
         assert wording.format(round(100 * threshold)) in guide
+
+
+def test_a_later_flows_extract_relabels_every_basis_without_code_edits(refreshed):
+    """The flows month in the measure basis, the attribution basis and the practice-flows summary comes from the
+    build, so the refreshed bundle's July 2023 extract (year 2024) shows as such and 2023 says 'carried over'."""
+    from geo.params import AnalysisParams
+    from geo.profiles import patient_flows
+    from geo.provision import Provision
+    _, atlas = refreshed
+    provision = Provision(atlas)
+    params = AnalysisParams()
+    assert "patients located by July 2023 flows;" in provision.basis("gp_fte_per_10k", 2024, params) + ";"
+    assert "July 2023 flows (shares carried over)" in provision.basis("gp_fte_per_10k", 2023, params)
+    _, attribution = provision.attribution(2024, params.weights, params.d0)
+    assert "patient flows (July 2023)" in set(attribution)
+    assert patient_flows(provision, atlas.flows["practice_code"].iat[0])[1]["snapshot"] == "July 2023"

@@ -20,6 +20,9 @@ BIDS = encode_bids(({"label": "Thamesmead hub", "postcode": "SE28 8RD", "added_g
                     {"label": "Uplift", "practice_code": "F82003", "added_gp_fte": "2"},
                     {"label": "Not in London", "postcode": "ZZ1 1ZZ", "added_gp_fte": "2"}))
 BIDS_SHOWN = "#bids-summary h5"
+SHARE_OPEN = ("focus:#share-open", "Enter", "wait:#share-modal #share-permalink")
+CONTROLS_OPEN = ("focus:[data-offcanvas-target=explore-controls]", "Enter", "wait:#explore-controls.show")
+PHONE = (390, 844)
 STATES = (
     State("explore, LSOA", "/", "map"),
     *(State(f"explore, {level}", f"/?level={level}", "map") for level in ("msoa11", "ward", "borough", "ccg19",
@@ -47,6 +50,14 @@ STATES = (
     State("bids, print", f"/bids?year=2024&print=1&bids={BIDS}", BIDS_SHOWN),
     State("about", "/about"),
     State("page not found", "/nowhere"),
+    State("share dialog, explore", "/?level=borough&area=E09000025", "#panel-title", SHARE_OPEN),
+    State("share dialog, bids", f"/bids?year=2024&bids={BIDS}", BIDS_SHOWN, SHARE_OPEN),
+    State("explore, phone", "/?level=borough", "map", viewport=PHONE),
+    State("explore, phone, area selected", "/?level=borough&area=E09000025", "#panel-title", viewport=PHONE),
+    State("explore, phone, controls open", "/?level=borough", "map", CONTROLS_OPEN, viewport=PHONE),
+    State("explore, 320 px", "/?level=borough&area=E09000025", "#panel-title", viewport=(320, 640)),
+    State("bids, phone, empty", "/bids", "#bids-map .js-plotly-plot", viewport=PHONE),
+    State("bids, phone, with bids", f"/bids?year=2024&bids={BIDS}", BIDS_SHOWN, viewport=PHONE),
 )
 
 

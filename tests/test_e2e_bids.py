@@ -134,3 +134,34 @@ def test_a_broken_link_opens_with_defaults_and_says_why(tab, app_url, shots):
     assert "Ignored objective='best'" in notice and "Ignored year='2031'" in notice
     assert "Add a site, click the map" in card(tab, "No bids yet")
     tab.screenshot(path=shots / "bids-6-broken-link.png")
+
+
+KEYS_BELOW_MAP = """() => { const gd = document.querySelector('#bids-map .js-plotly-plot');
+  const map = gd.querySelector('.maplibregl-canvas').getBoundingClientRect();
+  const box = (selector) => gd.querySelector(selector).getBoundingClientRect();
+  return {map_bottom: map.bottom, map_height: map.height, bar_top: box('.colorbar').top,
+          legend_top: box('.legend').top, graph_bottom: gd.getBoundingClientRect().bottom,
+          bar_bottom: box('.colorbar').bottom, legend_bottom: box('.legend').bottom}; }"""
+
+
+def test_on_a_phone_the_colour_bar_and_legend_sit_below_the_map(chromium, app_url, shots):
+    """Issue 11: on a 390x844 phone the colour bar and legend covered most of the map (assets/bids_phone.js)."""
+    from tests.test_e2e_a11y import BIDS
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    try:
+        open_bids(tab, app_url + f"/bids?year=2024&bids={BIDS}")
+        for mode in ("after", "delta"):
+            if mode == "delta":
+                tab.locator("#bids-mode label", has_text="Change").click()
+                tab.wait_for_function(f"() => ({LEGEND})().startsWith('Access gained')", timeout=30_000)
+            tab.wait_for_function(f"() => {{ const k = ({KEYS_BELOW_MAP})(); "
+                                  "return k.bar_top >= k.map_bottom && k.legend_top >= k.map_bottom; }",
+                                  timeout=30_000)
+            keys = tab.evaluate(KEYS_BELOW_MAP)
+            assert keys["map_height"] >= 380, keys  # most of a phone screen is map
+            assert keys["bar_bottom"] <= keys["legend_top"] + 1 and keys["legend_bottom"] <= keys["graph_bottom"], keys
+            tab.locator("#bids-map-region").screenshot(path=shots / f"bids-phone-{mode}.png")
+        assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()

@@ -83,7 +83,8 @@ def grid_inputs(**practice_options) -> SimpleNamespace:
     practice_years = pd.concat([practice_rows(2022, pcn_of_p2="B"), practice_rows(2023, **practice_options)],
                                ignore_index=True)
     pcns = pd.DataFrame({"pcn_code": ["A", "B", "C"], "pcn_name": ["Alpha PCN", "Beta PCN", "Gamma PCN"]})
-    return SimpleNamespace(practice_years=practice_years, flows=flows, lsoa=grid_lsoa(), pcns=pcns)
+    return SimpleNamespace(practice_years=practice_years, flows=flows, lsoa=grid_lsoa(), pcns=pcns,
+                           flows_year=2023, flows_snapshot="July 2022")
 
 
 def assigned(inputs, year=2023, method="plurality") -> dict:
@@ -269,13 +270,13 @@ def test_real_geometries_are_valid_and_tile_london(atlas, real_2023):
     assert real_2023["catchments"].area.sum() == pytest.approx(atlas.lsoa.area.sum(), rel=1e-9)
 
 
-def test_real_percent_volume_covers_the_share(real_2023):
+def test_real_percent_volume_covers_the_share(atlas, real_2023):
     with_flows = real_2023["percent_volume"].query("pcn_london_patients > 0")
     assert (with_flows["share_of_pcn_patients_covered"] >= 0.8).all()
-    assert (with_flows["basis"] == flows_basis(2023)).all()
+    assert (with_flows["basis"] == flows_basis(atlas, 2023)).all()
 
 
-def test_real_flows_versus_nearest_agreement(real_2023):
+def test_real_flows_versus_nearest_agreement(atlas, real_2023):
     plurality, nearest = (real_2023[m].set_index("lsoa11_code")["pcn_code"] for m in ("plurality", "nearest"))
     agreement = (plurality == nearest.reindex(plurality.index)).mean()
     fallback = (real_2023["plurality"]["assignment_basis"] != BY_FLOWS).sum()
@@ -283,4 +284,4 @@ def test_real_flows_versus_nearest_agreement(real_2023):
           f"{fallback} LSOAs on the nearest-practice fallback")
     assert 0.5 < agreement < 1.0
     assert (real_2023["nearest"]["assignment_basis"] == BY_NEAREST).all()
-    assert real_2023["catchments"]["basis"].isin([flows_basis(2023), BY_NEAREST_FALLBACK]).all()
+    assert real_2023["catchments"]["basis"].isin([flows_basis(atlas, 2023), BY_NEAREST_FALLBACK]).all()

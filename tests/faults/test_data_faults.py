@@ -50,8 +50,8 @@ def test_deleting_a_payments_year_fails_the_build_in_one_line_and_keeps_the_cach
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [
         f"data check failed: {FIRST_PAYMENTS}: plausibility check years-present failed: FY2018/19 was in the "
-        f"previous build (from {FIRST_PAYMENTS}); no file covers it now; to accept it, rerun with --accept "
-        f"{FIRST_PAYMENTS}:years-present"]
+        f"previous build (from {FIRST_PAYMENTS}); no file covers it now; to accept it, run python -m data.build "
+        f"--accept {FIRST_PAYMENTS}:years-present"]
     assert snapshot(target) == before
 
 

@@ -15,7 +15,7 @@ import pytest
 from dash import Dash, html
 
 from callbacks.headers import REFERRER_POLICY, add_security_headers, content_security_policy
-from data.errors import DataFileError
+from data.errors import DataFileError, PlausibilityError
 from layout.error_pages import data_error_page, without_server_paths
 
 REPO = Path(__file__).resolve().parents[2]
@@ -126,3 +126,17 @@ def test_every_page_registers_its_callbacks(services):
     function imported from another module) must fail here rather than in a person's browser."""
     from callbacks import register_callbacks
     assert register_callbacks(Dash(__name__), services) == {}
+
+
+def test_a_plausibility_failure_page_says_how_to_accept_it_without_server_paths():
+    error = PlausibilityError("/srv/secret/data/practices/heec_workforce.csv", "london-gp-fte",
+                              "plausibility check london-gp-fte failed: -54.1% against FY2023/24")
+    page = json.dumps(data_error_page(error.within(Path("/srv/secret/data"))).to_plotly_json(), default=str)
+    assert "python -m data.build --accept practices/heec_workforce.csv:london-gp-fte" in page
+    assert "/srv/secret" not in page and "GP_ATLAS_DATA" not in page
+
+
+def test_other_data_errors_keep_the_data_folder_advice():
+    page = json.dumps(data_error_page(DataFileError("/srv/secret/data/x.csv", "missing")).to_plotly_json(),
+                      default=str)
+    assert "GP_ATLAS_DATA" in page and "--accept" not in page
