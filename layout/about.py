@@ -18,7 +18,7 @@ import geo.params
 import geo.persistence
 import geo.profiles
 import geo.rules
-from data.licences import CODEPOINT_ATTRIBUTION, OGL, OGL_URL, SHORT_ATTRIBUTION
+from data.licences import CODEPOINT_ATTRIBUTION, OGL_URL, SHORT_ATTRIBUTION
 from data.years import year_definitions
 from geo.measures import MEASURES
 from geo.need import CARR_HILL_AGE_SEX, IMD_UPLIFT, WEIGHTINGS
@@ -27,26 +27,6 @@ from layout.agreement_charts import agreement_section
 from layout.components import WEIGHT_LABELS
 from layout.services import AtlasServices
 
-SOURCES = (  # dataset, publisher, vintage used, licence
-    ("GP practice register (epraccur)", "NHS England ODS", "snapshots Dec 2019, Feb 2023, ~Aug 2024, ~Nov 2025", OGL),
-    ("PCN membership (ePCN)", "NHS England ODS", "Dec 2019, May 2022, Jan 2023, Oct 2024", OGL),
-    ("GP workforce: list size and fully qualified GP FTE", "NHS Digital (annual FY means derived by the Health "
-     "Equity Evidence Centre)", "FY2015/16 to FY2024/25", f"{OGL} (NHS Digital source data)"),
-    ("NHS Payments to General Practice (list sizes, Carr-Hill weighted lists)", "NHS Digital",
-     "FY2014/15 to FY2022/23", OGL),
-    ("Patients Registered at a GP Practice (monthly totals)", "NHS Digital", "Jan 2021 to May 2022", OGL),
-    ("Patients registered by LSOA of residence (patient flows)", "NHS Digital", "July 2022 extract", OGL),
-    ("Code-Point Open (postcode locations)", "Ordnance Survey", "2025-10 release, plus older London releases for "
-     "retired postcodes", f"OS OpenData licence (OGL-compatible); attribution: {CODEPOINT_ATTRIBUTION}"),
-    ("LSOA/MSOA 2011, ward and borough boundaries", "GLA London Datastore (ONS/OS)", "2011 Census geography; wards "
-     "2014 (City merged)", f"{OGL}; Contains OS data © Crown copyright and database right"),
-    ("CCG 2019 and ICB 2022 areas and LSOA lookups", "Office for National Statistics", "April 2019; July 2022",
-     f"{OGL}; Source: Office for National Statistics"),
-    ("Mid-year population estimates by LSOA and single year of age", "Office for National Statistics",
-     "mid-2017, mid-2019, mid-2020", OGL),
-    ("English Indices of Deprivation 2019", "MHCLG", "IoD 2019 (LSOA 2011)", OGL),
-    ("Public Transport Accessibility Levels", "TfL / GLA London Datastore", "2015", "OGL (London Datastore)"),
-)
 DEFINITION_MODULES = (geo.measures, geo.params, geo.rules, geo.access, geo.need, geo.persistence, geo.hotspots,
                       geo.catchments, geo.profiles, geo.agreement)
 
@@ -97,8 +77,6 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
         html.P("Every number in the atlas is computed from the open-data bundle listed below, rebuilt into a "
                f"validated cache (built {atlas.meta.get('built_at', 'unknown')}). Year labels are NHS financial "
                "years ending 31 March: 2025 = FY2024/25."),
-        html.H2("Sources, vintages and licences"),
-        _table(["dataset", "publisher", "vintage used", "licence"], [list(row) for row in SOURCES]),
         data_sources(atlas.quality.to_dict()),
         html.H2("Attribution"),
         html.Blockquote(CODEPOINT_ATTRIBUTION + ".", className="blockquote small", id="about-attribution"),
