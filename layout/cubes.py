@@ -114,13 +114,13 @@ class Cubes:
 
     def warm(self) -> None:
         """The cubes of the default parameters: every level, measure and need weighting, most asked for first;
-        then the method agreement at each level and weighting, and the hot spots of each measure. Workers start at different
+        then the method agreement at each level and the hot spots of each measure. Workers start at different
         points of the list and share results."""
         paths = [cube_path(self.version, level, measure, DEFAULT_PARAMS.with_(weights=weights))
                  for weights in WEIGHTINGS for level in WARM_LEVELS for measure in MEASURES
                  if self.tables.years(measure, level)]
-        paths += [cube_path(self.version, level, AGREEMENT, DEFAULT_PARAMS.with_(weights=weights))
-                  for weights in WEIGHTINGS for level in WARM_LEVELS if self.agreement.years(level)]
+        paths += [cube_path(self.version, level, AGREEMENT, DEFAULT_PARAMS) for level in WARM_LEVELS
+                  if self.agreement.years(level)]
         paths += [hotspot_path(self.version, measure, DEFAULT_PARAMS) for measure in MEASURES]
         offset = os.getpid() % len(paths)
         for path in paths[:1] + paths[1:][offset:] + paths[1:][:offset]:
