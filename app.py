@@ -14,6 +14,7 @@ default 'self'), GP_ATLAS_BASEMAP (MapLibre style; default self-contained
 """
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 
@@ -30,6 +31,19 @@ from layout.services import AtlasServices
 from layout.shell import APP_TITLE, shell, with_language
 
 log = logging.getLogger("gp_atlas")
+M_MMAP_THRESHOLD, M_ARENA_MAX = -3, -8  # glibc mallopt parameters
+
+
+def return_freed_memory() -> None:
+    """glibc raises its mmap threshold each time a large block is freed, so the catchment matrices dropped by the
+    byte-bounded memos end up on the heap and stay in the worker's RSS. A fixed 1 MB threshold keeps large
+    arrays in their own mappings (given back on free); two arenas stop threads multiplying the heap."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to tune
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, 1024 * 1024)
+    libc.mallopt(M_ARENA_MAX, 2)
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
@@ -60,6 +74,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
     return app
 
 
+return_freed_memory()
 app = create_app()
 server = app.server
 

@@ -36,7 +36,7 @@ from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.tables import AreaTables
 
 AGREEMENT = "agreement"
-MEMO_BYTES = 64 * MB  # agreement and stability frames of a few levels and cuts
+MEMO_BYTES = 48 * MB  # agreement and stability frames of a few levels and cuts
 
 
 def value_column(measure: str) -> str:

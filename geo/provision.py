@@ -27,7 +27,7 @@ from geo.params import DEFAULT_PARAMS, AnalysisParams, check_d0, grid_d0
 from geo.rules import patients_per_gp_fte, practices_counted
 
 # Decay and attribution matrices dominate: ~1 MB per year at d0 1.6 km, ~40 MB at 10 km (geo/memo.py).
-MEMO_BYTES = 256 * MB
+MEMO_BYTES = 128 * MB
 
 
 class Provision:

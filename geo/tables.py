@@ -17,7 +17,7 @@ from geo.params import DEFAULT_PARAMS, AnalysisParams
 from geo.persistence import classify_persistence
 from geo.provision import Provision
 
-MEMO_BYTES = 128 * MB  # value series, persistence and hot-spot frames: tens to hundreds of kB each
+MEMO_BYTES = 80 * MB  # value series, persistence and hot-spot frames: tens to hundreds of kB each
 HOTSPOT_ALPHA = 0.05
 
 

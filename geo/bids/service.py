@@ -19,8 +19,8 @@ from geo.memo import MB, Memo, estimate_bytes
 from geo.params import AnalysisParams
 from geo.tables import AreaTables
 
-BASELINE_BYTES = 96 * MB   # a baseline is ~2 MB at the default d0 (its decay matrix), ~40 MB at d0 10 km
-SCENARIO_BYTES = 48 * MB   # a scenario of a few bids is tens of kB; 500 bids a few MB
+BASELINE_BYTES = 64 * MB   # a baseline is ~2 MB at the default d0 (its decay matrix), ~40 MB at d0 10 km
+SCENARIO_BYTES = 32 * MB   # a scenario of a few bids is tens of kB; 500 bids a few MB
 
 
 class BidScenarios:
