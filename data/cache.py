@@ -83,7 +83,9 @@ def previous_report(root: Path, target: Path) -> QualityReport | None:
 
 
 @contextmanager
-def _lock(target: Path):
+def file_lock(target: Path):
+    """Held by one process at a time per target (an advisory lock file beside it): gunicorn workers and builds
+    that write the same file take turns."""
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / f".{target.name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
@@ -94,7 +96,7 @@ def _lock(target: Path):
 
 
 def write(model: AtlasData, root: Path, target: Path) -> None:
-    with _lock(target):
+    with file_lock(target):
         staging = target.parent / f".{target.name}.tmp-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)

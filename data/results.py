@@ -13,7 +13,6 @@ GP_ATLAS_RESULTS to a Redis URL (`redis://cache-host:6379/0`, with the `redis` p
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import tempfile
@@ -22,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from data.cache import file_lock
 from data.config import cache_dir
 
 MB = 1024 * 1024
@@ -65,15 +65,9 @@ class FileStore:
 
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:
-        """Held by one process at a time per key (advisory file lock): compute under it, then put."""
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path.parent / f".{path.name}.lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        """Held by one process at a time per key: compute under it, then put."""
+        with file_lock(self._path(key)):
+            yield
 
     def _prune(self) -> None:
         """Drop the least recently written entries while the store holds more than max_bytes."""
