@@ -23,6 +23,7 @@ import geopandas as gpd
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
 
 from data.config import BNG
 from data.errors import DataFileError, check_crs
@@ -37,13 +38,15 @@ from layout.bids.state import parse_bids_view
 from layout.classes import NO_DATA_COLOUR, classify
 from layout.components import fmt, rank_sentence
 from layout.explore_map import export_stem
+from layout.mapfig import CASING_PAD, OUTLINES, Outline
 from layout.services import AtlasServices
 from layout.view import View, parse_view, view_query
 
 A4_LANDSCAPE = (11.69, 8.27)  # inches
 FORMATS = ("pdf", "svg", "png")
 PNG_DPI = 150
-SELECTED, MAIN_PCN, BOROUGH_EDGE, SITE = "#00a6d6", "#e7298a", "#595959", "#e7298a"
+SELECTED, MAIN_PCN, BOROUGHS = OUTLINES["selected"], OUTLINES["main_pcn"], OUTLINES["boroughs"]  # as on screen
+SITE = "#e7298a"
 LISTED = 5  # poorest and best areas listed
 # text.parse_math off: labels come from users ("Costs $5 and $6", "$\\frac{"), and matplotlib would typeset a $...$
 # pair as mathematics or fail the whole page on a malformed one; every string is drawn as written.
@@ -98,10 +101,25 @@ def _map_axes(figure: Figure):
     return axes
 
 
-def _outline(axes, frame: gpd.GeoDataFrame, codes, colour: str, width: float) -> None:
+def _line_style(style: Outline) -> dict:
+    """matplotlib's words for an outline's pattern (dash lengths in line widths, as MapLibre's; a dot is a
+    0-length dash with round caps)."""
+    return {"linestyle": (0, style.dash) if style.dash else "solid", "capstyle": "round"}
+
+
+def _outline(axes, frame: gpd.GeoDataFrame, codes, style: Outline, width: float) -> None:
+    """An outline as the screen draws it (layout.mapfig.OUTLINES): its casing, then the line in its pattern."""
     chosen = frame[frame["area_code"].isin(codes)]
     if len(chosen):
-        chosen.boundary.plot(ax=axes, color=colour, linewidth=width)
+        if style.casing:
+            chosen.boundary.plot(ax=axes, color=style.casing, linewidth=width + 2 * CASING_PAD)
+        chosen.boundary.plot(ax=axes, color=style.colour, linewidth=width, **_line_style(style))
+
+
+def _legend_key(style: Outline, label: str) -> Patch:
+    casing = [withStroke(linewidth=2 + 2 * CASING_PAD, foreground=style.casing)] if style.casing else None
+    return Patch(facecolor="none", edgecolor=style.colour, linewidth=2, label=label,
+                 linestyle=_line_style(style)["linestyle"], path_effects=casing)
 
 
 def _header(figure: Figure, title: str, subtitle: str) -> None:
@@ -133,17 +151,17 @@ def _explore_page(figure: Figure, services: AtlasServices, view: View) -> None:
     axes = _map_axes(figure)
     areas.plot(ax=axes, color=classing.colours, edgecolor="#ffffff" if view.level != "lsoa11" else "none",
                linewidth=0.3)
-    services.atlas.areas["borough"].boundary.plot(ax=axes, color=BOROUGH_EDGE, linewidth=0.5)
+    services.atlas.areas["borough"].boundary.plot(ax=axes, color=BOROUGHS.colour, linewidth=0.5)
     handles = [Patch(facecolor=classing.palette[int(value)], label=text)
                for value, text in reversed(list(zip(classing.tickvals, classing.ticktext, strict=True)))
                if classing.scheme != "continuous" or text]
     y = 0.885
     if view.area:
         _outline(axes, areas, [view.area], SELECTED, 2.2)
-        handles.append(Patch(facecolor="none", edgecolor=SELECTED, linewidth=2, label="Selected area"))
+        handles.append(_legend_key(SELECTED, "Selected area"))
         y, main_pcn = _area_facts(figure, services, view, axes, y)
         if main_pcn:
-            handles.append(Patch(facecolor="none", edgecolor=MAIN_PCN, linewidth=2, label="Its main PCN"))
+            handles.append(_legend_key(MAIN_PCN, "Its main PCN"))
     axes.legend(handles=handles, title=f"{spec.label}\n{textwrap.fill(spec.unit, 34)}", loc="upper left",
                 fontsize=7.5, title_fontsize=8, frameon=True, framealpha=0.9, borderaxespad=0.2)
     _header(figure, f"{spec.label}: {LEVELS[view.level]}, {fy_label(view.year)}",
@@ -201,7 +219,7 @@ def _bid_page(figure: Figure, services: AtlasServices, params: dict[str, str]) -
     lsoa = services.atlas.areas[BID_LEVEL][["area_code", "geometry"]]
     axes = _map_axes(figure)
     lsoa.plot(ax=axes, color="#eeeeee", edgecolor="none")
-    services.atlas.areas["borough"].boundary.plot(ax=axes, color=BOROUGH_EDGE, linewidth=0.5)
+    services.atlas.areas["borough"].boundary.plot(ax=axes, color=BOROUGHS.colour, linewidth=0.5)
     s = scenario.summary
     if valid.empty:
         _header(figure, "Bids briefing: no bids to score", f"{s.fy}. Add sites on the Bids page, then download.")
