@@ -28,6 +28,8 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -302,20 +304,32 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(app_dir: Path, args) -> tuple[Stats, float]:
+@contextmanager
+def gunicorn(app_dir: Path, workers: int, timeout: int) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`gunicorn app:server` of a checkout on a free port, once it serves its first page; stopped on exit."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", str(args.workers), "-b",
-                               f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning"],
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", str(workers), "-b",
+                               f"127.0.0.1:{port}", "--timeout", str(timeout), "--log-level", "warning"],
                               cwd=app_dir, env=app_env(app_dir))
     try:
         deadline = time.time() + 180
-        while time.time() < deadline:
+        while True:
             try:
                 requests.get(url + "/", timeout=5)
                 break
             except requests.RequestException:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.5)
+        yield server, url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def run(app_dir: Path, args) -> tuple[Stats, float]:
+    with gunicorn(app_dir, args.workers, 120) as (server, url):
         for _ in range(args.workers * 4):  # every worker past its first request, warm-up started
             requests.get(url + "/", timeout=30)
         time.sleep(args.warm_up)
@@ -332,9 +346,6 @@ def run(app_dir: Path, args) -> tuple[Stats, float]:
         for user in users:
             user.join(timeout=args.seconds + 120)
         wall = time.perf_counter() - began
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(f"{app_dir} ({kind.__name__}): gunicorn -w {args.workers}, {args.users} users, {args.seconds:.0f} s "
           f"(wall {wall:.1f} s)")
     return stats, wall

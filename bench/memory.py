@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,8 +19,7 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.app import app_env  # noqa: E402
-from bench.load import Callbacks, free_port  # noqa: E402
+from bench.load import Callbacks, gunicorn  # noqa: E402
 from layout.bids.state import encode_bids  # noqa: E402
 
 BUDGET_MB = 1024
@@ -112,21 +110,7 @@ def main() -> None:
                         "measure the baseline with the same requests)")
     args = parser.parse_args()
     forget_shared_results(args.app_dir)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "app:server", "-w", str(args.workers), "-b",
-                               f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning"],
-                              cwd=args.app_dir, env=app_env(args.app_dir))
-    try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                requests.get(url + "/", timeout=5)
-                break
-            except requests.RequestException:
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.5)
+    with gunicorn(args.app_dir, args.workers, 600) as (server, url):
         browser = Browser(url)
         browser.open("/", "", "explore-map.figure")
         browser.open("/bids", "", "bids-grid.rowData")
@@ -141,9 +125,6 @@ def main() -> None:
             browser.open("/bids", f"?year=2025&bids={two_bids(number)}", "bids-grid.rowData")
         after = {pid: rss_mb(pid) for pid in worker_pids(server.pid)}
         seconds = time.perf_counter() - began
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(f"{args.app_dir.name}: gunicorn -w {args.workers}: {args.d0} distinct d0 ({d0_values[0]}-{d0_values[-1]} m) "
           f"then {args.bids} distinct bid scenarios of 2 bids, {seconds:.0f} s")
     for pid in after:
