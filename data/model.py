@@ -47,17 +47,17 @@ class AtlasData:
     def lsoa(self) -> gpd.GeoDataFrame:
         return self.areas["lsoa11"]
 
-    @property
+    @cached_property
     def flows_vintage(self) -> str:
         """'YYYY-MM' of the patient-flows extract the build used (from its file name)."""
         return next(s["vintage"] for s in self.quality.sources if s["family"] == "flows" and s["status"] == "used")
 
-    @property
+    @cached_property
     def flows_year(self) -> int:
         """Year label of that extract (July 2022 -> 2023)."""
         return extract_year(self.flows_vintage)
 
-    @property
+    @cached_property
     def flows_snapshot(self) -> str:
         """Month of that extract, e.g. 'July 2022'."""
         return f"{pd.Timestamp(f'{self.flows_vintage}-01'):%B %Y}"

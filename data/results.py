@@ -14,16 +14,19 @@ GP_ATLAS_RESULTS to a Redis URL (`redis://cache-host:6379/0`, with the `redis` p
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import pickle
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from data.cache import file_lock
 from data.config import cache_dir
 
+log = logging.getLogger(__name__)
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 512 * MB
 REDIS_TTL_S = 30 * 24 * 3600  # entries never go stale; the expiry only returns space from old versions
@@ -117,3 +120,38 @@ def results_store(configured: str | None = None) -> FileStore | RedisStore:
             raise RuntimeError("GP_ATLAS_RESULTS names a Redis server: pip install redis") from exc
         return RedisStore(redis.Redis.from_url(configured))
     return FileStore(cache_dir() / "results")
+
+
+class SharedResults:
+    """Pure results under a version, computed by one worker and read by the others: the second level of a
+    worker's memo (geo/memo.py). A key is computed once across workers (under the store's lock); a store that
+    cannot be read or written costs speed, never the answer. `dumps`/`loads` default to pickle: the store is
+    this deployment's own cache, written only by its workers."""
+
+    def __init__(self, store: FileStore | RedisStore, version: str):
+        self.store, self.version = store, version
+
+    def get(self, key: str, compute: Callable[[], object], dumps: Callable[[object], bytes] = pickle.dumps,
+            loads: Callable[[bytes], object] = pickle.loads):
+        name = f"{self.version}/{key}"
+        cached = self.store.get(name)
+        if cached is not None:
+            return loads(cached)
+        with ExitStack() as held:
+            try:
+                held.enter_context(self.store.lock(name))
+            except OSError as exc:
+                log.warning("results store cannot be locked (%s); computing %s here", exc, key)
+                return compute()
+            cached = self.store.get(name)
+            if cached is None:
+                value = compute()
+                self._put(name, dumps(value))
+                return value
+        return loads(cached)
+
+    def _put(self, name: str, value: bytes) -> None:
+        try:
+            self.store.put(name, value)
+        except OSError as exc:
+            log.warning("results store cannot be written (%s); %s stays in this worker only", exc, name)

@@ -48,7 +48,7 @@ class AgreementTables:
 
     def __init__(self, tables: AreaTables):
         self.tables = tables
-        self._memo = Memo(max_bytes=MEMO_BYTES)
+        self._memo = Memo(max_bytes=MEMO_BYTES, shared=tables.provision.shared, namespace="agreement")
 
     # ------------------------------------------------------------ adapters onto AreaTables / Provision
     def _measure_years(self, measure: str, level: str) -> list[int]:
@@ -99,8 +99,8 @@ class AgreementTables:
         return places
 
     # ------------------------------------------------------------ public
-    def _cached(self, key: tuple, compute):
-        return self._memo.get(key, compute)
+    def _cached(self, key: tuple, compute, share: bool = False):
+        return self._memo.get(key, compute, share)
 
     def measures_in(self, level: str, year: int) -> list[str]:
         return [m for m in METHODS if year in self._measure_years(m, level)]
@@ -127,7 +127,7 @@ class AgreementTables:
         """E2SFCA stability per area (indexed by area_code); depends on the cut only, not on weights or d0."""
         level, year = self.check(level, year)
         return self._cached(("stability", level, year, params.cut), lambda: stability(
-            self.access_inputs(year), self.area_of_lsoa(level, year), params))
+            self.access_inputs(year), self.area_of_lsoa(level, year), params), share=True)
 
     def agreement(self, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
         """Verdicts, methods_poor/available, robust, contested and stability per area."""
@@ -135,14 +135,14 @@ class AgreementTables:
             frame = poor_verdicts(self.values(level, year, params), params)
             frame["stability"] = frame["area_code"].map(self.stability(level, year, params))
             return frame
-        return self._cached(("agreement", level, year, params), compute)
+        return self._cached(("agreement", level, year, params), compute, share=True)
 
     def persistence(self, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
         """Each measure's persistence class ending in `year` and the robust persistence across them."""
         level, year = self.check(level, year)
-        classes = pd.DataFrame({persistence_column(m): self._persistence_classes(m, level, year, params)
-                                for m in self.measures_in(level, year)})
-        return robust_persistence(classes.rename_axis("area_code").reset_index())
+        return self._cached(("persistence", level, year, params), lambda: robust_persistence(pd.DataFrame(
+            {persistence_column(m): self._persistence_classes(m, level, year, params)
+             for m in self.measures_in(level, year)}).rename_axis("area_code").reset_index()), share=True)
 
     def correlations(self, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS) -> pd.DataFrame:
         return correlations(self.values(level, year, params))

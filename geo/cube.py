@@ -81,12 +81,8 @@ def measure_cube(tables: AreaTables, level: str, measure: str, params: AnalysisP
     """Every year's values, ranks, class positions and persistence of one measure at one level."""
     check_measure(measure)
     check_level(level)
-    years = tuple(tables.years(measure, level))
-    frames = [tables.table(level, measure, year, params) for year in years]
-    codes = sorted(set().union(*(frame["area_code"] for frame in frames)))
-    values = np.vstack([_on_codes(frame, "value", codes).astype(float) for frame in frames])
-    ranks = np.vstack([pd.array(_on_codes(frame, "rank", codes), dtype="Int64").fillna(0).to_numpy(dtype=np.int32)
-                       for frame in frames])
+    ranked = tables.ranked(measure, level, params)
+    years, codes, values, ranks = ranked.years, list(ranked.codes), ranked.values, ranked.ranks
     classes = {scheme: tuple(class_positions(row, scheme) if np.isfinite(row).any() else None for row in values)
                for scheme in SCHEMES}
     return MeasureCube(level, measure, params, tuple(codes), years, values, ranks, classes,

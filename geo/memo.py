@@ -7,7 +7,9 @@ of entries says nothing about memory. Each entry's size is estimated from
 its arrays (`estimate_bytes`) and the least recently used entries are dropped
 once the memo holds more than `max_bytes`; a dropped result is recomputed,
 identically, if asked for again. Concurrent requests for the same key wait
-for the one computation instead of repeating it.
+for the one computation instead of repeating it. Keys asked for with `share`
+have a second level behind the memo: the results store the workers share
+(data/results.py), so what one worker computed the others only read.
 """
 from __future__ import annotations
 
@@ -16,12 +18,16 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+
+if TYPE_CHECKING:
+    from data.results import SharedResults
 
 T = TypeVar("T")
 MB = 1024 * 1024
@@ -73,9 +79,11 @@ class Memo:
     """Least-recently-used memo holding at most `max_bytes` (as `size` estimates each value); a value larger
     than the whole budget is returned but not kept."""
 
-    def __init__(self, max_bytes: int, size: Callable[[object], int] = estimate_bytes):
+    def __init__(self, max_bytes: int, size: Callable[[object], int] = estimate_bytes,
+                 shared: SharedResults | None = None, namespace: str = ""):
         self.max_bytes = max_bytes
         self._size = size
+        self._shared, self._namespace = shared, namespace
         self._entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
         self._pending: dict[Hashable, threading.Lock] = {}
         self._bytes = 0
@@ -87,7 +95,12 @@ class Memo:
             self._entries.move_to_end(key)
         return entry
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], share: bool = False) -> T:
+        """The value of `key`, computed once. `share`: on a miss, read it from (or leave it in) the shared
+        results store, so another worker's computation is reused; for results that cost far more to compute
+        than to read (the key's repr names it there, so it must name everything the value depends on)."""
+        if share and self._shared is not None:
+            compute = partial(self._shared.get, f"{self._namespace}/{key!r}", compute)
         with self._lock:
             entry = self._lookup(key)
             if entry is not None:

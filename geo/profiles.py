@@ -22,7 +22,6 @@ from geo.names import display_names
 from geo.params import AnalysisParams
 from geo.provision import Provision
 from geo.rules import aligned_ratio, figure_caveats, patients_per_gp_fte
-from geo.search import to_lonlat
 from geo.tables import AreaTables
 
 MOST_DEPRIVED_DECILES = (1, 2)  # IMD 2019 national deciles: the most deprived 20% of England
@@ -48,13 +47,11 @@ def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, pa
     shares, basis = provision.attribution(year, params.weights, params.d0)
     rows = np.flatnonzero(np.isin(provision.lsoa_codes, lsoa_codes))
     in_area = np.asarray(shares[rows].sum(axis=0)).ravel()
-    points = provision.supply_points(year)
+    points = provision.practice_points(year)
     residents = points["list_size"].fillna(0).to_numpy() * in_area
-    served = points.assign(residents=residents, attribution_basis=basis.to_numpy())[residents > 0]
-    served = served.assign(share=served["residents"] / served["residents"].sum(),
-                           caveat=figure_caveats(served["list_size"], served["gp_fte"]).to_numpy())
-    served = served.assign(practice_name=served["practice_code"].map(provision.practice_display_names),
-                           pcn_name=served["pcn_code"].map(provision.pcn_display_names))
+    served = points[residents > 0].assign(residents=residents[residents > 0],
+                                          attribution_basis=basis.to_numpy()[residents > 0])
+    served["share"] = served["residents"] / served["residents"].sum()
     return served.sort_values(["residents", "practice_code"], ascending=[False, True])[
         ["practice_code", "practice_name", "pcn_code", "pcn_name", "residents", "share", "list_size", "gp_fte",
          "patients_per_gp_fte", "caveat", "attribution_basis"]].reset_index(drop=True)
@@ -66,12 +63,11 @@ def serving_pcns(tables: AreaTables, practices: pd.DataFrame, measure: str, year
     largest first: pcn_code, pcn_name, residents, share (of the area's registered residents), practices (serving
     members), gp_fte (all the PCN's members that year) and persistence_class (its catchment at PCN level, under
     the view's measure and parameters; None before PCN catchments exist)."""
-    grouped = (practices.assign(pcn_code=practices["pcn_code"].fillna(NO_PCN))
-               .groupby("pcn_code", sort=False)
-               .agg(residents=("residents", "sum"), share=("share", "sum"), practices=("practice_code", "size")))
-    points = tables.provision.supply_points(year)
-    grouped["gp_fte"] = points.groupby("pcn_code")["gp_fte"].sum().reindex(grouped.index)
-    grouped["pcn_name"] = display_names(tables.provision.atlas.pcn_names.reindex(grouped.index)).fillna(NO_PCN)
+    by_pcn = practices.groupby(practices["pcn_code"].fillna(NO_PCN).rename("pcn_code"), sort=False)
+    grouped = by_pcn[["residents", "share"]].sum()
+    grouped["practices"] = by_pcn.size()
+    grouped["gp_fte"] = tables.provision.pcn_gp_fte(year).reindex(grouped.index)
+    grouped["pcn_name"] = tables.provision.pcn_display_names.reindex(grouped.index).fillna(NO_PCN)
     grouped["persistence_class"] = None
     if year in tables.years(measure, "pcn"):
         try:
@@ -130,9 +126,9 @@ def main_pcn_of(tables: AreaTables, level: str, area_code: str, year: int, param
 
 def people(provision: Provision, lsoa_codes: list[str], year: int) -> dict:
     """Residents (ONS mid-year standing in for the year) and IMD 2019 deprivation of a set of LSOAs."""
-    lsoa_years = provision.atlas.lsoa_years
-    rows = lsoa_years[(lsoa_years["year"] == year) & lsoa_years["lsoa11_code"].isin(lsoa_codes)]
-    residents = rows.set_index("lsoa11_code")["population"]
+    population = provision.population(year)
+    rows = population[population.index.isin(lsoa_codes)]
+    residents = rows["population"]
     decile = provision.imd_decile.reindex(residents.index)
     total = float(residents.sum())
     known = decile.notna()
@@ -147,33 +143,32 @@ def people(provision: Provision, lsoa_codes: list[str], year: int) -> dict:
 
 def area_trend(tables: AreaTables, measure: str, level: str, area_code: str, params: AnalysisParams) -> pd.DataFrame:
     """year, value (the area), london_median (median area of the level), london (all London) for every year."""
-    series = tables.series(measure, level, params)
-    median = series.groupby("year")["value"].median().rename("london_median")
-    own = series[series["area_code"] == area_code].set_index("year")["value"]
-    london = pd.Series({year: tables.provision.london_value(measure, year, params) for year in median.index},
-                       name="london")
-    return (pd.DataFrame({"value": own.reindex(median.index)}).join(median).join(london)
-            .rename_axis("year").reset_index())
+    ranked = tables.ranked(measure, level, params)
+    column = ranked.column.get(area_code)
+    return pd.DataFrame({
+        "year": list(ranked.years),
+        "value": ranked.values[:, column] if column is not None else np.nan,
+        "london_median": pd.DataFrame(ranked.values.T).median().to_numpy(),  # over the areas with a value
+        "london": [tables.provision.london_value(measure, year, params) for year in ranked.years]})
 
 
 def area_profile(tables: AreaTables, measure: str, level: str, area_code: str, year: int,
                  params: AnalysisParams) -> dict | None:
     """Everything the area panel shows, or None if the area is not on the map for that level and year."""
-    table = tables.table(level, measure, year, params)
-    row = table[table["area_code"] == area_code]
-    if row.empty:
-        return None
+    level = tables.check_year(measure, level, year)
     lsoas = area_lsoas(tables, level, area_code, year)
+    if not lsoas:
+        return None
+    value, rank, tied, n_ranked = tables.ranked(measure, level, params).of(area_code, year)
     try:
         persistence = tables.persistence(measure, level, year, params)
         persistence = persistence[persistence["area_code"] == area_code].iloc[0].to_dict()
     except ValueError as exc:  # window does not fit before this year
         persistence = {"persistence_class": None, "reason": str(exc)}
     return {
-        "area_code": area_code, "area_name": row["area_name"].iloc[0], "level": level, "year": year,
-        "measure": measure, "value": float(row["value"].iloc[0]), "rank": row["rank"].iloc[0],
-        "n_ranked": int(table["value"].notna().sum()), "basis": row["basis"].iloc[0],
-        "tied": int((table["rank"] == row["rank"].iloc[0]).sum()) if pd.notna(row["rank"].iloc[0]) else 0,
+        "area_code": area_code, "area_name": tables.area_names(level).get(area_code), "level": level,
+        "year": year, "measure": measure, "value": value, "rank": rank or None, "n_ranked": n_ranked,
+        "basis": tables.provision.basis(measure, year, params), "tied": tied,
         "london": tables.provision.london_value(measure, year, params),
         "persistence": persistence, "n_lsoa": len(lsoas), "lsoa_codes": lsoas,
         "imd_decile": tables.provision.imd_decile.get(area_code) if level == "lsoa11" else None,
@@ -234,11 +229,3 @@ def patient_flows(provision: Provision, practice_code: str) -> tuple[pd.DataFram
         "lsoas": len(london)}
 
 
-
-def practice_points(provision: Provision, year: int) -> pd.DataFrame:
-    """The year's GP practices (as in the supply) with name, PCN name and lon/lat for the map."""
-    points = provision.supply_points(year)
-    lon, lat = to_lonlat(points["easting"], points["northing"])
-    return points.assign(practice_name=points["practice_code"].map(provision.practice_display_names),
-                         pcn_name=points["pcn_code"].map(provision.pcn_display_names), lon=lon, lat=lat,
-                         caveat=figure_caveats(points["list_size"], points["gp_fte"]).to_numpy())

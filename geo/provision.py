@@ -9,6 +9,7 @@ ingredients and aggregates LSOA numerators and denominators to coarser areas.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,11 @@ from geo.memo import MB, Memo
 from geo.names import display_names
 from geo.need import check_weighting, need_weighted_population
 from geo.params import DEFAULT_PARAMS, AnalysisParams, check_d0, grid_d0
-from geo.rules import patients_per_gp_fte, practices_counted
+from geo.rules import figure_caveats, patients_per_gp_fte, practices_counted
+from geo.search import to_lonlat
+
+if TYPE_CHECKING:
+    from data.results import SharedResults
 
 # Decay and attribution matrices dominate: ~1 MB per year at d0 1.6 km, ~40 MB at 10 km (geo/memo.py).
 MEMO_BYTES = 128 * MB
@@ -33,7 +38,7 @@ MEMO_BYTES = 128 * MB
 class Provision:
     """Measures over one tidy model; memoised, read-only after construction."""
 
-    def __init__(self, atlas: AtlasData):
+    def __init__(self, atlas: AtlasData, shared: SharedResults | None = None):
         lsoa = check_crs(atlas.areas["lsoa11"], BNG, "LSOAs")
         self.atlas = atlas
         self.lsoa = pd.DataFrame(lsoa.drop(columns="geometry"))
@@ -42,10 +47,11 @@ class Provision:
         self.imd_decile = lsoa.set_index("area_code")["imd_decile"]
         self.supply_years = atlas.years
         self.location_years = sorted(int(y) for y in atlas.practice_years["year"].unique())
-        self._memo = Memo(max_bytes=MEMO_BYTES)
+        self.shared = shared  # the workers' shared results (AreaTables and AgreementTables use it too)
+        self._memo = Memo(max_bytes=MEMO_BYTES, shared=shared, namespace="provision")
 
-    def _cached(self, key: tuple, compute):
-        return self._memo.get(key, compute)
+    def _cached(self, key: tuple, compute, share: bool = False):
+        return self._memo.get(key, compute, share)
 
     @cached_property
     def practice_display_names(self) -> pd.Series:
@@ -81,6 +87,29 @@ class Provision:
             points["gp_fte"] = points["gp_fte"].fillna(0.0)
             return points
         return self._cached(("supply", year), compute)
+
+    def practice_points(self, year: int) -> pd.DataFrame:
+        """The year's supply points with what the panels and map show of each: name, PCN name, lon/lat and
+        the caveat on an implausible figure; made once per year, not per request."""
+        def compute():
+            points = self.supply_points(year)
+            lon, lat = to_lonlat(points["easting"], points["northing"])
+            return points.assign(practice_name=points["practice_code"].map(self.practice_display_names),
+                                 pcn_name=points["pcn_code"].map(self.pcn_display_names), lon=lon, lat=lat,
+                                 caveat=figure_caveats(points["list_size"], points["gp_fte"]).to_numpy())
+        return self._cached(("points", year), compute)
+
+    def pcn_gp_fte(self, year: int) -> pd.Series:
+        """pcn_code -> the GP FTE of all its member practices that count in the year."""
+        return self._cached(("pcn_fte", year), lambda: self.supply_points(year).groupby("pcn_code")["gp_fte"].sum())
+
+    def population(self, year: int) -> pd.DataFrame:
+        """Residents of each LSOA in the year (population, population_mid_year), indexed by lsoa11_code."""
+        def compute():
+            lsoa_years = self.atlas.lsoa_years
+            return lsoa_years[lsoa_years["year"] == year].set_index("lsoa11_code")[
+                ["population", "population_mid_year"]]
+        return self._cached(("population", year), compute)
 
     def need_population(self, year: int, weights: str) -> np.ndarray:
         def compute():
@@ -118,7 +147,8 @@ class Provision:
     def attribution(self, year: int, weights: str, d0: float) -> tuple[sp.csr_matrix, pd.Series]:
         """(LSOA x practice) shares of each supply practice over London LSOAs (columns sum to 1), and the basis."""
         d0 = grid_d0(d0)
-        return self._cached(("shares", year, weights, d0), lambda: self._attribution(year, weights, d0))
+        return self._cached(("shares", year, weights, d0), lambda: self._attribution(year, weights, d0),
+                            share=True)
 
     def _attribution(self, year: int, weights: str, d0: float) -> tuple[sp.csr_matrix, pd.Series]:
         points = self.supply_points(year)
@@ -167,7 +197,7 @@ class Provision:
             value = np.divide(numerator, denominator, out=np.full(len(numerator), np.nan), where=denominator > 0)
             return pd.DataFrame({"lsoa11_code": self.lsoa_codes, "value": value,
                                  "numerator": numerator, "denominator": denominator})
-        return self._cached(("lsoa", measure, year, *params.catchment), compute)
+        return self._cached(("lsoa", measure, year, *params.catchment), compute, share=True)
 
     def area_values(self, measure: str, level: str, year: int, params: AnalysisParams = DEFAULT_PARAMS,
                     lsoa_to_area: pd.Series | None = None) -> pd.DataFrame:

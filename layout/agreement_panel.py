@@ -13,7 +13,7 @@ from geo.agreement import METHODS, STABILITY_SETTINGS, verdict_column
 from geo.agreement_tables import AGREEMENT
 from geo.measures import MEASURES
 from layout.agreement_view import PERSISTENT, STABILITY_SENTENCE, persistence_label, robust_persistence
-from layout.components import fmt, rank_labels
+from layout.components import fmt, rank_label
 from layout.explore_map import export_stem
 
 if TYPE_CHECKING:
@@ -32,27 +32,29 @@ def agreement_year(services: AtlasServices, view: View) -> int | None:
     return view.year if view.year in services.agreement.years(view.level) else None
 
 
+def area_agreement(services: AtlasServices, view: View) -> pd.Series:
+    """The selected area's row of the method agreement (verdicts, counts, stability)."""
+    frame = services.agreement.agreement(view.level, view.year, view.params)
+    return frame[frame["area_code"] == view.area].iloc[0]
+
+
 def method_rows(services: AtlasServices, view: View) -> pd.DataFrame:
     """Per measure with data at the level and year, for the selected area: measure, verdict ('poor',
     'not poor', 'no value'), value (text), its unit and London rank ('=12 of 4,835')."""
-    agreement, tables = services.agreement, services.tables
-    verdicts = agreement.agreement(view.level, view.year, view.params).set_index("area_code").loc[view.area]
+    verdicts = area_agreement(services, view)
     rows = []
-    for measure in agreement.measures_in(view.level, view.year):
+    for measure in services.agreement.measures_in(view.level, view.year):
         spec = MEASURES[measure]
-        table = tables.table(view.level, measure, view.year, view.params)
-        ranks = pd.Series(rank_labels(table["rank"]), index=table["area_code"])
-        row = table.set_index("area_code").loc[view.area]
-        ranked = int(table["rank"].notna().sum())
+        value, rank, tied, ranked = services.tables.ranked(measure, view.level, view.params).of(view.area, view.year)
         rows.append({"measure": spec.label, "verdict": verdict_text(verdicts[verdict_column(measure)]),
-                     "value": fmt(row["value"], spec.decimals), "unit": spec.unit if pd.notna(row["value"]) else "",
-                     "rank": f"{ranks[view.area]} of {ranked:,}" if pd.notna(row["rank"]) else "–"})
+                     "value": fmt(value, spec.decimals), "unit": spec.unit if pd.notna(value) else "",
+                     "rank": f"{rank_label(rank, tied)} of {ranked:,}" if rank else "–"})
     return pd.DataFrame(rows, columns=["measure", "verdict", "value", "unit", "rank"])
 
 
 def agreement_sentence(services: AtlasServices, view: View) -> str:
     """'Poor under 2 of the 3 measures with a value: contested.'"""
-    row = services.agreement.agreement(view.level, view.year, view.params).set_index("area_code").loc[view.area]
+    row = area_agreement(services, view)
     poor, available = int(row["methods_poor"]), int(row["methods_available"])
     verdict = ("robustly poor (poor under every one)" if row["robust"] else "contested" if row["contested"]
                else "not poor under any")
@@ -60,8 +62,7 @@ def agreement_sentence(services: AtlasServices, view: View) -> str:
 
 
 def stability_text(services: AtlasServices, view: View) -> str:
-    share = services.agreement.agreement(view.level, view.year, view.params).set_index("area_code").loc[
-        view.area, "stability"]
+    share = area_agreement(services, view)["stability"]
     if pd.isna(share):
         return "E2SFCA stability: no E2SFCA value for this area."
     return (f"E2SFCA stability {share:.0%}: poor under {share * len(STABILITY_SETTINGS):.0f} of the "
@@ -72,7 +73,8 @@ def persistence_text(services: AtlasServices, view: View) -> str:
     persistence = robust_persistence(services.agreement, view)
     if isinstance(persistence, str):
         return f"Persistence under every method: not judged ({persistence})."
-    label = persistence_label(persistence.set_index("area_code")).get(view.area)
+    own = persistence[persistence["area_code"] == view.area]
+    label = persistence_label(own.set_index("area_code")).get(view.area)
     params = view.params
     answer = "yes" if label == PERSISTENT else "insufficient data" if label is None else label
     return (f"Persistent under every method (poorest {params.cut:.0%} in at least {params.k} of the last "
@@ -85,8 +87,8 @@ def agreement_block(services: AtlasServices, view: View) -> html.Section | None:
         return None
     heading = html.H6(f"Do the measures agree? {fy_label(view.year)}", className="mt-2 mb-1",
                       id=f"{PANEL_ID}-heading")
-    if agreement_year(services, view) is None or view.area not in set(
-            services.agreement.agreement(view.level, view.year, view.params)["area_code"]):
+    if agreement_year(services, view) is None or not services.agreement.agreement(
+            view.level, view.year, view.params)["area_code"].eq(view.area).any():
         return html.Section([heading, html.P(f"Method agreement needs at least two measures with data for this "
                                              f"area in {fy_label(view.year)}.", className="small")],
                             id=PANEL_ID, **{"aria-labelledby": f"{PANEL_ID}-heading"})

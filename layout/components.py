@@ -34,18 +34,26 @@ def fmt(value, decimals: int = 0, suffix: str = "") -> str:
     return f"{value:,.{decimals}f}{suffix}"
 
 
+def rank_label(rank, tied: int) -> str:
+    """A rank as people read a league table: '12', '=12' when several areas share it (`tied` of them), '–' for
+    none."""
+    if rank is None or pd.isna(rank) or not rank:
+        return "–"
+    return f"{'=' if tied > 1 else ''}{int(rank):,}"
+
+
 def rank_labels(ranks) -> list[str]:
-    """Ranks as people read a league table: a rank shared by several areas is a tie ('=1'), '–' for none."""
+    """`rank_label` of every rank in a column."""
     ranks = pd.Series(ranks, dtype="Float64").reset_index(drop=True)
-    tied = ranks.map(ranks.value_counts()).fillna(0) > 1
-    return [("–" if pd.isna(r) else f"{'=' if t else ''}{int(r):,}") for r, t in zip(ranks, tied, strict=True)]
+    tied = ranks.map(ranks.value_counts()).fillna(0)
+    return [rank_label(r, t) for r, t in zip(ranks, tied, strict=True)]
 
 
 def rank_sentence(rank, tied: int, total: int) -> str:
     """'14 of 33', or '=1 of 4,835 (tied with 67 others)'."""
     if rank is None or pd.isna(rank):
         return "–"
-    text = f"{'=' if tied > 1 else ''}{int(rank):,} of {total:,}"
+    text = f"{rank_label(rank, tied)} of {total:,}"
     return text + (f" (tied with {tied - 1:,} other{'s' if tied > 2 else ''})" if tied > 1 else "")
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import orjson
 from plotly.io.json import to_json_plotly
 
-from data.results import FileStore, RedisStore
+from data.results import SharedResults
 from geo.agreement_tables import AGREEMENT, AgreementTables
 from geo.cube import hotspot_cube, measure_cube
 from geo.measures import MEASURES
@@ -56,10 +56,18 @@ def resource_of(body: bytes) -> Resource:
     return Resource(gzip.compress(body, 6, mtime=0), hashlib.sha256(body).hexdigest()[:20])
 
 
+def stored_resource(resource: Resource) -> bytes:
+    return orjson.dumps({"etag": resource.etag}) + b"\n" + resource.gzipped
+
+
+def resource_from_store(entry: bytes) -> Resource:
+    header, gzipped = entry.split(b"\n", 1)
+    return Resource(gzipped, orjson.loads(header)["etag"])
+
+
 class Cubes:
-    def __init__(self, tables: AreaTables, version: str, store: FileStore | RedisStore,
-                 agreement: AgreementTables | None = None):
-        self.tables, self.version, self.store = tables, version, store
+    def __init__(self, tables: AreaTables, shared: SharedResults, agreement: AgreementTables | None = None):
+        self.tables, self.shared, self.version = tables, shared, shared.version
         self.agreement = AgreementTables(tables) if agreement is None else agreement
         self._memo = Memo(max_bytes=MEMO_BYTES, size=lambda resource: len(resource.gzipped) + 200)
 
@@ -96,21 +104,8 @@ class Cubes:
 
     def _shared(self, path: str, compute) -> Resource:
         """From the shared store, or computed (once across workers) and left there for the others."""
-        key = f"{self.version}/{path}"
-        try:
-            cached = self.store.get(key)
-            if cached is None:
-                with self.store.lock(key):
-                    cached = self.store.get(key)
-                    if cached is None:
-                        resource = resource_of(to_json_plotly(compute()).encode())
-                        self.store.put(key, orjson.dumps({"etag": resource.etag}) + b"\n" + resource.gzipped)
-                        return resource
-        except OSError as exc:  # an unwritable or vanished cache folder costs speed, never the answer
-            log.warning("results store unavailable (%s); computing %s here", exc, path)
-            return resource_of(to_json_plotly(compute()).encode())
-        header, gzipped = cached.split(b"\n", 1)
-        return Resource(gzipped, orjson.loads(header)["etag"])
+        return self.shared.get(path, lambda: resource_of(to_json_plotly(compute()).encode()),
+                               dumps=stored_resource, loads=resource_from_store)
 
     def warm(self) -> None:
         """The cubes of the default parameters: every level, measure and need weighting, most asked for first;

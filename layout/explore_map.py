@@ -23,7 +23,7 @@ from geo.agreement_tables import AGREEMENT
 from geo.hotspots import POOR_CLUSTER
 from geo.levels import LEVELS
 from geo.measures import MEASURES
-from geo.profiles import main_pcn_of, main_pcns, practice_points
+from geo.profiles import main_pcn_of, main_pcns
 from layout.agreement_view import agreement_table, shown_measure, view_basis
 from layout.classes import Classing, classify
 from layout.components import persistence_note
@@ -138,7 +138,7 @@ def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple
     New geometry (first render, level, PCN year) -> the full figure and paint.
     """
     urls = services.layers.urls(view.level, view.year)
-    points = practice_points(services.provision, view.year) if "practices" in view.layers else None
+    points = services.provision.practice_points(view.year) if "practices" in view.layers else None
     updates = {"practices": practices_update(points)}
     layout = titles(map_title_line(view), view_basis(services, view))
     paint = map_paint(services, view, urls)

@@ -13,7 +13,6 @@ from geo.profiles import (
     area_profile,
     area_trend,
     london_patients_per_gp_fte,
-    practice_points,
     serving_pcns,
     serving_practices,
 )
@@ -43,7 +42,7 @@ def panel_for(services: AtlasServices, view: View, query: str):
         profile = area_profile(tables, measure, view.level, view.area, view.year, view.params)
         if profile is not None:
             practices = serving_practices(tables.provision, profile["lsoa_codes"], view.year, view.params)
-            points = practice_points(tables.provision, view.year).set_index("practice_code")
+            points = tables.provision.practice_points(view.year).set_index("practice_code")
             top = points.reindex(practices["practice_code"].head(10)).dropna(subset=["lat"]).reset_index()
             trend = area_trend(tables, measure, view.level, view.area, view.params)
             pcns = serving_pcns(tables, practices, measure, view.year, view.params)
@@ -52,7 +51,7 @@ def panel_for(services: AtlasServices, view: View, query: str):
                               area_camera(services, view, profile["lsoa_codes"]), view.params.cut, query,
                               agreement_block(services, view))
     if view.practice:
-        points = practice_points(tables.provision, view.year)
+        points = tables.provision.practice_points(view.year)
         row = points[points["practice_code"] == view.practice]
         if not row.empty:
             london = london_patients_per_gp_fte(tables.provision).get(view.year)

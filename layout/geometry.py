@@ -96,7 +96,7 @@ class WebLayers:
 
     def __init__(self, tables: AreaTables):
         self.tables = tables
-        self._memo = Memo(max_bytes=self.MAX_BYTES)
+        self._memo = Memo(max_bytes=self.MAX_BYTES, shared=tables.provision.shared, namespace="geometry")
 
     @staticmethod
     def name(level: str, year: int) -> str:
@@ -112,7 +112,7 @@ class WebLayers:
                 raise KeyError(name)
         elif name not in self.tables.provision.atlas.areas_web:
             raise KeyError(name)
-        return self._memo.get(name, lambda: web_layer(name, self._frame(name)))
+        return self._memo.get(name, lambda: web_layer(name, self._frame(name)), share=True)
 
     def _frame(self, name: str) -> gpd.GeoDataFrame:
         if name.startswith("pcn-"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from data.model import AtlasData
-from data.results import FileStore, RedisStore, results_store
+from data.results import FileStore, RedisStore, SharedResults, results_store
 from geo.agreement_tables import AGREEMENT, AgreementTables
 from geo.bids import BidScenarios
 from geo.levels import LEVELS
@@ -57,13 +57,14 @@ class AtlasServices:
 
     def __init__(self, atlas: AtlasData, store: FileStore | RedisStore | None = None):
         self.atlas = atlas
-        self.provision = Provision(atlas)
+        self.version = results_version(atlas)
+        self.shared = SharedResults(results_store() if store is None else store, self.version)
+        self.provision = Provision(atlas, self.shared)
         self.tables = AreaTables(self.provision)
         self.layers = WebLayers(self.tables)
         self.bids = BidScenarios(self.tables)
         self.agreement = AgreementTables(self.tables)
-        self.version = results_version(atlas)
-        self.cubes = Cubes(self.tables, self.version, results_store() if store is None else store, self.agreement)
+        self.cubes = Cubes(self.tables, self.shared, self.agreement)
         self._warm_up: threading.Thread | None = None
         self._warm_lock = threading.Lock()
 

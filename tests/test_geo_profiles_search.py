@@ -15,7 +15,7 @@ from geo.profiles import (
 )
 from geo.provision import Provision
 from geo.search import build_index, lsoa_at, search, to_lonlat
-from geo.tables import AreaTables
+from geo.tables import AreaTables, london_ranks
 from tests.synthetic import ORIGIN_X, ORIGIN_Y, lsoa_row, tiny_atlas
 
 G1000 = (np.exp(-0.5 * (1000 / 1600) ** 2) - np.exp(-0.5)) / (1 - np.exp(-0.5))
@@ -52,6 +52,31 @@ def test_people_counts_residents_and_the_most_deprived_share(model):
     assert summary["residents"] == 3000 and summary["population_mid_year"] == 2022
     assert summary["most_deprived_share"] == pytest.approx(2 / 3)
     assert summary["mean_imd_decile"] == pytest.approx(2.0)
+
+
+def test_ranked_values_agree_with_the_years_table_and_count_ties(model):
+    tables = AreaTables(model)
+    ranked = tables.ranked("patients_per_gp_fte", "lsoa11")
+    table = tables.table("lsoa11", "patients_per_gp_fte", 2023).set_index("area_code")
+    for code in ["E0", "E1", "E2"]:
+        value, rank, tied, n_ranked = ranked.of(code, 2023)
+        assert value == pytest.approx(table.loc[code, "value"]) and rank == table.loc[code, "rank"]
+        assert n_ranked == 3 and tied == (table["rank"] == rank).sum()
+
+
+def test_london_ranks_put_the_poorest_first_share_ties_and_skip_gaps():
+    # patients per GP FTE: more is poorer; GP FTE per 10,000: less is poorer
+    assert london_ranks([900.0, 2000.0, 2000.0, np.nan], "patients_per_gp_fte").tolist()[:3] == [3, 1, 1]
+    assert np.isnan(london_ranks([900.0, 2000.0, 2000.0, np.nan], "patients_per_gp_fte").iloc[3])
+    assert london_ranks([0.4, 0.6, 0.5], "gp_fte_per_10k").tolist() == [1, 3, 2]
+
+
+def test_practice_points_carry_names_pcn_and_lonlat(model):
+    points = model.practice_points(2023).set_index("practice_code")
+    lon, lat = to_lonlat(pd.Series([ORIGIN_X + 500]), pd.Series([ORIGIN_Y + 500]))
+    assert points.loc["P0", "practice_name"] == "First Surgery" and points.loc["P0", "pcn_name"] == "One PCN"
+    assert (points.loc["P0", "lon"], points.loc["P0", "lat"]) == pytest.approx((lon[0], lat[0]))
+    assert model.practice_points(2023) is model.practice_points(2023)  # made once per year
 
 
 def test_area_lsoas_follow_the_level_membership(model):
