@@ -58,9 +58,11 @@ def test_bundle_is_an_immutable_resource_with_one_url(dash_app):
 
 
 @pytest.mark.real_data
-def test_pages_load_the_bundle_instead_of_dashs(dash_app):
-    client = dash_app.server.test_client()
-    url = dash_app.config.external_scripts[0]
+def test_pages_load_the_bundle_instead_of_dashs(services):
+    from app import create_app
+    app = create_app(services)  # Dash adds its plotly.js again with each app made in this process: the last one
+    client = app.server.test_client()
+    url = app.config.external_scripts[0]
     page = client.get("/")
     scripts = re.findall(r'<script src="([^"]+)"', page.get_data(as_text=True))
     assert url in scripts and not [src for src in scripts if "plotly.min.js" in src or "/plotly/" in src]
