@@ -90,8 +90,8 @@ def serve_cubes(app: Dash, services: AtlasServices) -> None:
         app.server.add_url_rule(f"{prefix}{kind}/<path:rest>", kind, lambda rest, kind=kind: cube(kind, rest))
 
 
-PLOTLY_BUNDLE = REPO_ROOT / "vendor" / "plotly-atlas.min.js"  # built by tools/plotly_bundle (docs/ARCHITECTURE.md)
-PLOTLY_PATH = "vendor/plotly-atlas.min.js"
+PLOTLY_PATH = "vendor/plotly-atlas.min.js"  # built by tools/plotly_bundle (docs/ARCHITECTURE.md), served here too
+PLOTLY_BUNDLE = REPO_ROOT / PLOTLY_PATH
 
 
 def serve_plotly(app: Dash) -> str:
