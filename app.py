@@ -23,7 +23,13 @@ from dash import Dash
 from callbacks import register_callbacks
 from callbacks.guard import guard_callbacks
 from callbacks.headers import add_security_headers
-from callbacks.serving import honour_refused_encodings, preload_first_map, serve_cubes, serve_geometry
+from callbacks.serving import (
+    honour_refused_encodings,
+    preload_first_map,
+    serve_cubes,
+    serve_geometry,
+    serve_plotly,
+)
 from data.errors import DataFileError
 from data.loader import load_atlas
 from layout.error_pages import data_error_page
@@ -68,7 +74,7 @@ def create_app(services: AtlasServices | None = None) -> Dash:
     register_callbacks(app, services)
     serve_geometry(app, services)
     serve_cubes(app, services)
-    preload_first_map(app, services)
+    preload_first_map(app, services, serve_plotly(app))
     app.layout = shell
     app.server.before_request(lambda: services.warm_up() and None)  # starts once, after the first request arrives
     return app

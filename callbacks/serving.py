@@ -1,15 +1,17 @@
-"""Plain HTTP routes beside the Dash callbacks: the geometry files and measure cubes (immutable,
-content-addressed GETs), and the Link preloads of a map page (the headers every response carries are
-callbacks/headers.py's)."""
+"""Plain HTTP routes beside the Dash callbacks: the geometry files, measure cubes and the atlas's plotly.js
+(immutable, content-addressed GETs), and the Link preloads of a map page (the headers every response carries
+are callbacks/headers.py's)."""
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from dash import Dash
+from dash import Dash, dcc
 from flask import Response, abort, request
 
+from data.config import REPO_ROOT
 from geo.bids import BID_LEVEL, BID_MEASURE
+from layout.cubes import resource_of
 from layout.explore_cube import MEASURE_SLOT
 from layout.services import AtlasServices
 from layout.view import parse_view
@@ -37,6 +39,13 @@ def honour_refused_encodings(app: Dash) -> None:
     app.server.wsgi_app = wsgi_app
 
 
+def one_url(version: str) -> None:
+    """A content-addressed resource has one URL: another version or any other query is not found, so a cache
+    never holds two copies of it."""
+    if request.args.to_dict(flat=False) != {"v": [version]}:
+        abort(404)
+
+
 def immutable_response(gzipped: bytes, identity: Callable[[], bytes], etag: str, mimetype: str) -> Response:
     """A content-addressed resource: gzip unless the client refuses it (`gzip;q=0`, or no Accept-Encoding),
     a quoted strong ETag per representation, 304 when If-None-Match has it, cached for a year."""
@@ -59,8 +68,7 @@ def serve_geometry(app: Dash, services: AtlasServices) -> None:
             layer = services.layers.named(name)
         except KeyError:
             abort(404)
-        if request.args.to_dict(flat=False) != {"v": [layer.etag]}:
-            abort(404)
+        one_url(layer.etag)
         return immutable_response(layer.gzipped, lambda: layer.body, layer.etag, "application/geo+json")
 
     app.server.add_url_rule(f"{app.config.routes_pathname_prefix}geometry/<name>.geojson", "geometry", geometry)
@@ -82,13 +90,33 @@ def serve_cubes(app: Dash, services: AtlasServices) -> None:
         app.server.add_url_rule(f"{prefix}{kind}/<path:rest>", kind, lambda rest, kind=kind: cube(kind, rest))
 
 
-PLOTLY_JS = "_dash-component-suites/plotly/package_data/plotly.min.js"  # where Dash loads plotly.js from
+PLOTLY_PATH = "vendor/plotly-atlas.min.js"  # built by tools/plotly_bundle (docs/ARCHITECTURE.md), served here too
+PLOTLY_BUNDLE = REPO_ROOT / PLOTLY_PATH
 
 
-def preload_first_map(app: Dash, services: AtlasServices) -> None:
-    """The HTML of a map page (Explore, Bids) names, in Link headers, what its first map waits for: plotly.js,
-    the geometry and (Explore) the measure cube. The browser fetches them while Dash starts instead of after the
-    page's first callback, into its HTTP cache, where MapLibre's worker and the map script find them."""
+def serve_plotly(app: Dash) -> str:
+    """The atlas's partial plotly.js at /vendor/plotly-atlas.min.js?v=<hash>: only the trace types it draws, so
+    the browser evaluates far less script before the first map than Dash's full bundle. A script tag ahead of
+    Dash's components loads it, so dcc.Graph finds window.Plotly and never asks for Dash's bundle, whose entry is
+    dropped. Returns the URL."""
+    bundle = resource_of(PLOTLY_BUNDLE.read_bytes())
+
+    def plotly_js():
+        one_url(bundle.etag)
+        return immutable_response(bundle.gzipped, lambda: bundle.body, bundle.etag, "text/javascript")
+
+    app.server.add_url_rule(f"{app.config.routes_pathname_prefix}{PLOTLY_PATH}", "plotly_js", plotly_js)
+    # Dash appends its plotly.js to dcc's shared resource list at each app's construction: keep none of them.
+    dcc._js_dist[:] = [resource for resource in dcc._js_dist if resource.get("namespace") != "plotly"]
+    url = f"{app.config.requests_pathname_prefix}{PLOTLY_PATH}?v={bundle.etag}"
+    app.config.external_scripts = [url, *app.config.external_scripts]
+    return url
+
+
+def preload_first_map(app: Dash, services: AtlasServices, plotly_url: str) -> None:
+    """The HTML of a map page (Explore, Bids) names, in Link headers, what its first map waits for: plotly.js
+    (`plotly_url`), the geometry and (Explore) the measure cube. The browser fetches them while Dash starts instead
+    of after the page's first callback, into its HTTP cache, where MapLibre's worker and the map script find them."""
     prefix = app.config.requests_pathname_prefix
 
     def first_map(path: str) -> list[str] | None:
@@ -107,7 +135,7 @@ def preload_first_map(app: Dash, services: AtlasServices) -> None:
             return response
         fetched = first_map(request.path)
         if fetched:
-            response.headers["Link"] = ", ".join([f"<{prefix}{PLOTLY_JS}>; rel=preload; as=script"] + [
+            response.headers["Link"] = ", ".join([f"<{plotly_url}>; rel=preload; as=script"] + [
                 f"<{url}>; rel=preload; as=fetch; crossorigin" for url in dict.fromkeys(fetched)])
         return response
 
