@@ -39,11 +39,13 @@ def estimate_bytes(value, shared: frozenset[int] = frozenset()) -> int:
     them (each object counted once). Objects whose id is in `shared` (e.g. the tidy model's frames, which a
     result only refers to) count nothing."""
     seen: set[int] = set(shared)
+    visited: list = []  # kept alive while counting: a freed temporary (a frame's column Series) frees its id for reuse
 
     def size(obj, depth: int) -> int:
         if id(obj) in seen or depth > 8 or obj is None:
             return 0
         seen.add(id(obj))
+        visited.append(obj)
         if isinstance(obj, np.ndarray):
             if obj.dtype == object:
                 return obj.nbytes + sum(size(item, depth + 1) for item in obj.ravel().tolist())
