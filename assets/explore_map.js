@@ -21,7 +21,9 @@
 (function () {
   "use strict";
   const AREAS = "atlas-areas";                 // source and fill layer of the mapped areas
-  const AREA_OUTLINES = "atlas-area-outlines"; // line layer over them, styled by feature-state
+  const AREA_OUTLINES = "atlas-area-outlines"; // line layer of the mapped areas outlined, styled by feature-state
+  const OUTLINED = "atlas-area-outlined";      // its source: the outlined areas only (see drawAreas)
+  const NO_FEATURES = {type: "FeatureCollection", features: []};
   const OTHER = "atlas-outline-";              // + n: a source and line layer per other geometry outlined
   const COLOUR = ["coalesce", ["feature-state", "colour"], "rgba(0,0,0,0)"];
   // Geometry simplified per zoom to within 0.6 px (MapLibre's default, 0.375 px, keeps nearly all of London's
@@ -34,6 +36,7 @@
   const LINE_AT_ONCE = atOnce("line-opacity", "line-color", "line-width");
   const GIVE_UP_MS = 60000;
   const documents = new Map();       // cube URL -> promise of the parsed document
+  const geometries = new Map();      // geometry URL -> promise of its features by code
   const maps = new WeakMap();        // MapLibre map -> what it shows
   const bound = new WeakSet();       // graph divs whose Plotly events are watched
   const pointer = {plotlyHover: false, plotlyClick: null};
@@ -51,6 +54,20 @@
       documents.set(url, request);
     }
     return documents.get(url);
+  }
+
+  /* A geometry file's features by code, parsed on this thread too (the browser has it cached from MapLibre's
+   * or the preload's request): the outlined areas' source takes their geometry, the hover text their names. */
+  function featuresOf(url) {
+    if (!geometries.has(url)) {
+      const request = fetch(url).then((response) => {
+        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+        return response.json();
+      }).then((doc) => new Map(doc.features.map((feature) => [feature.properties.code, feature])));
+      request.catch(() => geometries.delete(url));
+      geometries.set(url, request);
+    }
+    return geometries.get(url);
   }
 
   function indexed(doc) {
@@ -109,31 +126,57 @@
     map.setPaintProperty(layer, "line-width", outlineStyle(gd, slots, "width", 0));
   }
 
-  /* The areas stay transparent until every tile in view has them: MapLibre draws a frame as each tile arrives,
-   * and a frame with half of London's LSOAs costs as much as one with all of them (in software WebGL, a few
-   * hundred milliseconds), so this saves the frames no one needs to see. */
-  function revealWhenLoaded(map) {
-    map.setPaintProperty(AREAS, "fill-opacity", 0);
-    map.setPaintProperty(AREA_OUTLINES, "line-opacity", 0);
-    const loaded = (event) => {
-      if (event.sourceId !== AREAS || !map.isSourceLoaded(AREAS)) return;
-      map.off("sourcedata", loaded);
-      map.setPaintProperty(AREAS, "fill-opacity", 1);
-      map.setPaintProperty(AREA_OUTLINES, "line-opacity", 1);
+  /* While the areas' source loads (the first map, another level), every layer of ours stays transparent until
+   * all of our sources have what is in view: MapLibre draws a frame as each tile arrives, and a frame with half
+   * of London's LSOAs or their outlines costs nearly as much as one with all of them (in software WebGL, a
+   * hundred milliseconds or more), taking the CPU that the worker needs to tile the rest. */
+  function hideUntilLoaded(map, shown) {
+    if (map.isSourceLoaded(AREAS)) return;
+    const ours = () => map.getLayersOrder().filter((id) => id.startsWith("atlas-"));
+    const opacity = (id) => `${map.getLayer(id).type}-opacity`;
+    const loaded = () => ours().every((id) => map.isSourceLoaded(map.getLayer(id).source));
+    ours().forEach((id) => map.setPaintProperty(id, opacity(id), 0));
+    if (shown.hidden) return;  // a draw while hidden: its new layers are hidden too, and wait for the same reveal
+    shown.hidden = () => {
+      if (!loaded()) return;
+      map.off("sourcedata", shown.hidden);
+      shown.hidden = null;
+      ours().forEach((id) => map.setPaintProperty(id, opacity(id), 1));
     };
-    map.on("sourcedata", loaded);
+    map.on("sourcedata", shown.hidden);
+  }
+
+  /* The file the areas are drawn from: the level's overview copy (layout/geometry.py: within two thirds of a
+   * pixel London-wide, half the vertices for the worker to tile) below its zoom, the full detail above. */
+  function geometryFor(map, paint) {
+    return paint.overview && map.getZoom() < paint.overview.below ? paint.overview.url : paint.layer;
+  }
+
+  /* Zoomed across the overview's zoom: the areas and their outlines change file (their colours, feature-state
+   * by code, stay). */
+  async function followZoom(map, shown) {
+    const wanted = shown.view ? geometryFor(map, shown.view.paint) : shown.data;
+    if (wanted === shown.data) return;
+    shown.data = wanted;
+    map.getSource(AREAS).setData(wanted);
+    const features = await featuresOf(wanted);
+    if (shown.data !== wanted) return;
+    shown.features = features;
+    drawOutlined(map, shown, shown.outlined, features);
   }
 
   function setUp(map, gd, paint) {
     let shown = maps.get(map);
     if (shown && map.getSource(AREAS)) return shown;
     const below = beneath(map);
-    map.addSource(AREAS, {...SOURCE, data: paint.layer});
+    const data = geometryFor(map, paint);
+    // buffer: the areas are only filled, so tiles need no margin beyond the antialiased edge (default 128 px)
+    map.addSource(AREAS, {...SOURCE, buffer: 4, data: data});
+    map.addSource(OUTLINED, {...SOURCE, data: NO_FEATURES});
     map.addLayer({id: AREAS, type: "fill", source: AREAS, paint: {"fill-color": COLOUR, ...FILL_AT_ONCE}}, below);
-    map.addLayer({id: AREA_OUTLINES, type: "line", source: AREAS, layout: {visibility: "none"}, paint: LINE_AT_ONCE},
-                 below);
+    map.addLayer({id: AREA_OUTLINES, type: "line", source: OUTLINED, layout: {visibility: "none"},
+                  paint: LINE_AT_ONCE}, below);
     styleOutlines(map, gd, AREA_OUTLINES, Object.keys(paint.outlines));
-    revealWhenLoaded(map);
     if (!shown) {
       shown = {};
       maps.set(map, shown);
@@ -141,6 +184,7 @@
       map.on("mouseleave", AREAS, hideTooltip);
       map.on("movestart", hideTooltip);
       map.on("click", AREAS, (event) => select(shown, event.features[0].id, event.originalEvent));
+      map.on("zoomend", () => followZoom(map, shown).catch((error) => console.error("explore map:", error)));
     }
     if (!bound.has(gd)) {
       bound.add(gd);
@@ -152,16 +196,19 @@
         if (current && maps.has(current) && current.getLayer(AREAS)) keepBeneathPlotly(current, maps.get(current));
       });
     }
-    Object.assign(shown, {layer: paint.layer, others: new Map(), states: new Map(), outlined: false, texts: {}});
+    Object.assign(shown, {layer: paint.layer, data: data, others: new Map(), states: new Map(),
+                          outlined: new Map(), outlineStates: new Map(), outlinedFrom: null, hidden: null, texts: {}});
     return shown;
   }
 
   function showLayer(map, shown, paint) {
-    revealWhenLoaded(map);
-    map.getSource(AREAS).setData(paint.layer);
+    shown.data = geometryFor(map, paint);
+    map.getSource(AREAS).setData(shown.data);
     map.removeFeatureState({source: AREAS});
-    shown.layer = paint.layer;
-    shown.states = new Map();
+    map.getSource(OUTLINED).setData(NO_FEATURES);
+    map.removeFeatureState({source: OUTLINED});
+    Object.assign(shown, {layer: paint.layer, states: new Map(), outlined: new Map(), outlineStates: new Map(),
+                          outlinedFrom: null});
   }
 
   /* The outlines of this view: the server's (paint.outlines) with the cubes' filled in, slot -> {url, codes}. */
@@ -230,27 +277,47 @@
     });
   }
 
-  function drawAreas(map, shown, view, cube, outlines, yi) {
+  /* The areas' colours, as feature-state of the whole layer's source, and their outlines. A line layer over all
+   * of London's 4,835 LSOAs would cost in every frame (about 100 ms each in software WebGL, even where its
+   * width is 0), so the outlined areas (persistent, clusters, main PCN, selected: a few hundred at most) are
+   * copied into a source of their own (drawOutlined). Below the zoom the areas are outlined from, the fill is
+   * not antialiased either: that pass draws every edge again, in the fill's own colour there. */
+  function drawAreas(map, shown, view, cube, outlines, yi, features) {
     const classes = cube.schemes[view.scheme][yi];
-    const wanted = new Map();
+    const colours = new Map();
     cube.codes.forEach((code, i) => {
-      wanted.set(code, {colour: classes.palette[classes.index.charCodeAt(i) - 48], outline: 0});
+      colours.set(code, {colour: classes.palette[classes.index.charCodeAt(i) - 48]});
     });
+    const outlined = new Map();
     Object.entries(outlines).forEach(([slot, outline]) => {
       if (outline.url !== shown.layer) return;
       outline.codes.forEach((code) => {
-        const state = wanted.get(code);
-        if (state) state.outline = Math.max(state.outline, Number(slot));
+        const state = outlined.get(code);
+        if (features.has(code) && (!state || state.outline < Number(slot))) outlined.set(code, {outline: Number(slot)});
       });
     });
-    const outlined = [...wanted.values()].some((state) => state.outline > 0);
-    if (shown.outlined !== outlined) {  // an unused line layer over every area would cost in every frame
-      map.setLayoutProperty(AREA_OUTLINES, "visibility", outlined ? "visible" : "none");
-      shown.outlined = outlined;
+    const outlineZoom = view.paint.outline.zoom;
+    map.setPaintProperty(AREAS, "fill-outline-color", ["step", ["zoom"], COLOUR, outlineZoom, view.paint.outline.colour]);
+    map.setPaintProperty(AREAS, "fill-antialias", ["step", ["zoom"], false, outlineZoom, true]);
+    shown.states = applyStates(map, AREAS, shown.states, colours);
+    drawOutlined(map, shown, outlined, features);
+  }
+
+  /* The outlined areas' source (features from the file the areas are drawn from), replaced only when the set
+   * of them or the file changes, and their outline slots as feature-state. */
+  function drawOutlined(map, shown, outlined, features) {
+    const codes = [...outlined.keys()].sort();
+    const from = `${shown.data} ${codes.join()}`;
+    if (shown.outlinedFrom !== from) {
+      map.getSource(OUTLINED).setData({type: "FeatureCollection", features: codes.map((code) => features.get(code))});
+      shown.outlinedFrom = from;
     }
-    map.setPaintProperty(AREAS, "fill-outline-color",
-                         ["step", ["zoom"], COLOUR, view.paint.outline.zoom, view.paint.outline.colour]);
-    shown.states = applyStates(map, AREAS, shown.states, wanted);
+    const visibility = codes.length ? "visible" : "none";
+    if (map.getLayoutProperty(AREA_OUTLINES, "visibility") !== visibility) {
+      map.setLayoutProperty(AREA_OUTLINES, "visibility", visibility);
+    }
+    shown.outlineStates = applyStates(map, OUTLINED, shown.outlineStates, outlined);
+    shown.outlined = outlined;
   }
 
   /* Dash props that follow the view, set only when they change. */
@@ -320,6 +387,7 @@
   async function draw(view) {
     const hotOn = view.layers.includes("hotspots") && view.measure !== "agreement";
     const robustOn = view.layers.includes("robust_persistent") && view.paint.agreement;
+    featuresOf(view.paint.overview ? view.paint.overview.url : view.paint.layer);  // parsed while the map starts
     const [[gd, map], cube, hot, robust] = await Promise.all([
       mapReady(), fetchJSON(view.paint.cube.replace("{measure}", view.measure)),
       hotOn ? fetchJSON(view.paint.hotspots.replace("{measure}", view.measure)) : null,
@@ -329,17 +397,24 @@
     const yi = checkYear(shown, view, cube);
     if (yi < 0) return;
     if (shown.layer !== view.paint.layer) showLayer(map, shown, view.paint);
+    const features = await featuresOf(shown.data);
+    if (view !== latest) return;
+    shown.features = features;  // by code: the hover text's names, the outlined areas' geometry
     view.slots = view.paint.slots;
     const outlines = outlinesOf(view, cube, hot, robust, yi);
     drawOtherOutlines(map, gd, shown, outlines, beneath(map));
-    drawAreas(map, shown, view, cube, outlines, yi);
+    drawAreas(map, shown, view, cube, outlines, yi, features);
     keepBeneathPlotly(map, shown);
     if (window.atlasOutlines) window.atlasOutlines.sync(map, gd, shown, outlines, AREA_OUTLINES);  // patterns
+    hideUntilLoaded(map, shown);
     showTexts(gd, shown, view, cube, hot, robust, outlines, yi);
     view.outlines = outlines;
     Object.assign(shown, {view: view, cube: cube, yi: yi});
     window.atlasExport = {gd: gd, map: map, shown: shown};
-    map.once("idle", () => { gd.dataset.painted = String(++painted); });
+    map.once("idle", () => {  // drawn: a User Timing mark for benches and browser profiles, a count for tests
+      performance.mark("atlas-map-painted");
+      gd.dataset.painted = String(++painted);
+    });
   }
 
   async function repaint(view) {
@@ -384,7 +459,8 @@
     const rank = i === undefined ? 0 : cube.ranks[shown.yi][i];
     const tip = tooltipElement();
     const name = document.createElement("b");
-    name.textContent = (shown.view.paint.names || {})[code] || code;
+    const feature = shown.features && shown.features.get(code);
+    name.textContent = feature ? feature.properties.name : code;
     tip.replaceChildren(name);
     const info = cube.info[shown.yi];
     const label = rank ? `${info.tied.includes(rank) ? "=" : ""}${rank.toLocaleString("en-GB")}` : "–";

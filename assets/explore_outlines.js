@@ -16,7 +16,8 @@
   "use strict";
   const PATTERN = "-pattern-";          // base id + this + pattern key: a pattern layer
   const NONE = "rgba(0,0,0,0)";
-  const AT_ONCE = {"line-color-transition": {duration: 0}, "line-width-transition": {duration: 0}};
+  const AT_ONCE = {"line-color-transition": {duration: 0}, "line-width-transition": {duration: 0},
+                   "line-opacity-transition": {duration: 0}};
   const patterns = new WeakMap();       // MapLibre map -> Map(base id -> Map(pattern id -> slots))
   const outlined = new WeakMap();       // MapLibre map -> Map(base id -> the slots outlined there now)
   const watched = new WeakSet();        // maps whose removeLayer is wrapped, graph divs whose replots are watched

@@ -174,7 +174,7 @@ class CubeUser(User):
             self.paint = next(_stores(page, "explore-paint"))
             self.meta = next(_stores(page, "explore-map-meta"), None)
             self.base = next(_stores(page, "explore-base"), "")
-            for url in (self.paint["layer"], self.paint["outlines"][self.paint["slots"]["boroughs"]]["url"]):
+            for url in (_first_geometry(self.paint), self.paint["outlines"][self.paint["slots"]["boroughs"]]["url"]):
                 self.fetch("geometry", url)
         self.fetch_cube()
 
@@ -203,7 +203,7 @@ class CubeUser(User):
                 self.check(f"level={v['level']}" in self.base and f"weights={v['weights']}" in self.base,
                            f"query {self.base}")
                 self.paint = _patched(self.paint, data["explore-paint"]["data"])
-                self.fetch("geometry", self.paint["layer"])
+                self.fetch("geometry", _first_geometry(self.paint))
         if choice in ("measure", "weights", "level"):
             self.fetch_cube()
         if choice == "click":
@@ -216,6 +216,11 @@ class CubeUser(User):
                               {"explore-panel-view.data": view})
             if panel:
                 self.check(self.area in json.dumps(panel), f"panel for {self.area}")
+
+
+def _first_geometry(paint: dict) -> str:
+    """The geometry the London-wide map draws first: the level's overview copy where it has one."""
+    return (paint.get("overview") or {}).get("url") or paint["layer"]
 
 
 def _stores(tree, store_id: str):

@@ -13,6 +13,8 @@ from data.config import REPO_ROOT
 from geo.bids import BID_LEVEL, BID_MEASURE
 from layout.cubes import resource_of
 from layout.explore_cube import MEASURE_SLOT
+from layout.geometry import first_geometry
+from layout.mapfig import LONDON_ZOOM
 from layout.services import AtlasServices
 from layout.view import parse_view
 
@@ -115,28 +117,34 @@ def serve_plotly(app: Dash) -> str:
 
 def preload_first_map(app: Dash, services: AtlasServices, plotly_url: str) -> None:
     """The HTML of a map page (Explore, Bids) names, in Link headers, what its first map waits for: plotly.js
-    (`plotly_url`), the geometry and (Explore) the measure cube. The browser fetches them while Dash starts instead
-    of after the page's first callback, into its HTTP cache, where MapLibre's worker and the map script find them."""
+    (`plotly_url`), dcc's chunks for its graph and controls, the geometry and (Explore) the measure cube. The
+    browser fetches them while Dash starts instead of after the page's first callback, into its HTTP cache, where
+    MapLibre's worker, React and the map script find them."""
     prefix = app.config.requests_pathname_prefix
 
     def first_map(path: str) -> list[str] | None:
         if path in (prefix, prefix.rstrip("/")):
             view = parse_view(request.args.to_dict(), services.explore_options)
             urls = services.layers.urls(view.level, view.year)
-            return [urls["layer"], urls["borough"],
+            return [first_geometry(urls, LONDON_ZOOM if view.zoom is None else view.zoom), urls["borough"],
                     prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)]
         if path == f"{prefix}bids":
             year = max(services.view_options.years[(BID_MEASURE, BID_LEVEL)])  # the geometry is every year's
             return [services.layers.url(BID_LEVEL, year), services.layers.url("borough", year)]
         return None
 
+    # dcc's lazily loaded chunks a map page renders with: requested only once React first renders the Graph,
+    # Dropdown and Slider (after the layout's round trip), unless preloaded with the page.
+    chunks = [f"{prefix}_dash-component-suites/dash/dcc/async-{name}.js" for name in ("graph", "dropdown", "slider")]
+
     def links(response: Response) -> Response:
         if request.method != "GET" or response.mimetype != "text/html" or response.status_code != 200:
             return response
         fetched = first_map(request.path)
         if fetched:
-            response.headers["Link"] = ", ".join([f"<{plotly_url}>; rel=preload; as=script"] + [
-                f"<{url}>; rel=preload; as=fetch; crossorigin" for url in dict.fromkeys(fetched)])
+            scripts = [f"<{url}>; rel=preload; as=script" for url in (plotly_url, *chunks)]
+            response.headers["Link"] = ", ".join(scripts + [f"<{url}>; rel=preload; as=fetch; crossorigin"
+                                                            for url in dict.fromkeys(fetched)])
         return response
 
     app.server.after_request(links)

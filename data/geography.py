@@ -32,6 +32,11 @@ COARSE_LEVELS = [level for level in LEVELS if level != "lsoa11"]
 # edges (simplified independently) never open a visible gap.
 WEB_TOLERANCE_M = {"lsoa11": 20, "msoa11": 25, "ward": 25, "borough": 40, "ccg19": 50, "icb": 60,
                    "pcn": 25}  # pcn: catchments dissolved from LSOAs by geo/catchments.py (app only)
+# A second, coarser web copy for London-wide views of the levels where detail costs the browser most: at the
+# zoom the map opens on (about 100 m a pixel) 45 m is under half a pixel, and London's LSOAs keep 58% fewer
+# vertices for MapLibre's worker to parse and tile. The map swaps in the WEB_TOLERANCE_M copy when zoomed in
+# (layout/geometry.py OVERVIEW_BELOW_ZOOM).
+OVERVIEW_TOLERANCE_M = {"lsoa11": 45}
 WEB_DECIMALS = 5
 
 
@@ -136,10 +141,11 @@ def attach_lsoa_attributes(lsoa: gpd.GeoDataFrame, files: Inventory, report: Qua
     return lsoa.merge(attributes, on="area_code", how="left")
 
 
-def web_copy(layer: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
-    """Simplified EPSG:4326 copy for the browser: codes, names and geometry only."""
+def web_copy(layer: gpd.GeoDataFrame, level: str, tolerance_m: float | None = None) -> gpd.GeoDataFrame:
+    """Simplified EPSG:4326 copy for the browser (at WEB_TOLERANCE_M unless told): codes, names and geometry."""
     check_crs(layer, BNG, level)
-    simplified = layer.geometry.simplify(WEB_TOLERANCE_M[level], preserve_topology=True).make_valid()
+    tolerance_m = WEB_TOLERANCE_M[level] if tolerance_m is None else tolerance_m
+    simplified = layer.geometry.simplify(tolerance_m, preserve_topology=True).make_valid()
     web = gpd.GeoDataFrame(layer[["area_code", "area_name"]].copy(), geometry=simplified, crs=BNG).to_crs(WGS84)
     web["geometry"] = web.geometry.set_precision(10 ** -WEB_DECIMALS).make_valid()
     return web

@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 MB = 1024 * 1024
 DEFAULT_MAX_BYTES = 512 * MB
 REDIS_TTL_S = 30 * 24 * 3600  # entries never go stale; the expiry only returns space from old versions
+# A file store is scanned (every entry's size and age) once a process has written this share of its budget
+# since its last scan, or may have passed the budget, and is then pruned to PRUNE_TO of it: a scan of thousands
+# of files costs a quarter of a second, too much for every put. So the store may exceed its budget by what the
+# other processes wrote since their last scans: at most PRUNE_EVERY of it each.
+PRUNE_EVERY, PRUNE_TO = 0.05, 0.9
 
 
 def digest(key: str) -> str:
@@ -42,6 +47,8 @@ class FileStore:
     def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES):
         self.root, self.max_bytes = Path(root), max_bytes
         self._prune_lock = threading.Lock()
+        self._scanned_bytes = 0  # the store's size at this process's last scan
+        self._written_bytes = 0  # what this process has written since
 
     def _path(self, key: str) -> Path:
         name = digest(key)
@@ -64,7 +71,7 @@ class FileStore:
         except OSError:
             Path(staging).unlink(missing_ok=True)
             raise
-        self._prune()
+        self._prune(len(value))
 
     @contextmanager
     def lock(self, key: str) -> Iterator[None]:
@@ -72,17 +79,27 @@ class FileStore:
         with file_lock(self._path(key)):
             yield
 
-    def _prune(self) -> None:
-        """Drop the least recently written entries while the store holds more than max_bytes."""
+    def _prune(self, written: int) -> None:
+        """Drop the least recently written entries down to PRUNE_TO of max_bytes, when a scan is due."""
         with self._prune_lock:
-            entries = [(stat.st_mtime, stat.st_size, path) for path in self.root.glob("??/*")
-                       if not path.name.startswith(".") and (stat := _stat(path))]
+            self._written_bytes += written
+            if (self._written_bytes < PRUNE_EVERY * self.max_bytes
+                    and self._scanned_bytes + self._written_bytes <= self.max_bytes):
+                return
+            entries = self._entries()
             total = sum(size for _, size, _ in entries)
-            for _, size, path in sorted(entries):
-                if total <= self.max_bytes:
-                    break
-                path.unlink(missing_ok=True)
-                total -= size
+            if total > self.max_bytes:
+                for _, size, path in sorted(entries):
+                    if total <= PRUNE_TO * self.max_bytes:
+                        break
+                    path.unlink(missing_ok=True)
+                    total -= size
+            self._scanned_bytes, self._written_bytes = total, 0
+
+    def _entries(self) -> list[tuple[float, int, Path]]:
+        """(time written, bytes, path) of every entry."""
+        return [(stat.st_mtime, stat.st_size, path) for path in self.root.glob("??/*")
+                if not path.name.startswith(".") and (stat := _stat(path))]
 
 
 def _stat(path: Path) -> os.stat_result | None:

@@ -134,7 +134,7 @@ def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple
     """Figure, meta and paint for a view, given the meta of the map the browser shows.
 
     Same geometry -> Patches: the figure's layout, plus its Plotly traces only if they changed (a resent
-    array, even an equal one, makes Plotly re-plot every trace), and the paint without the area names.
+    array, even an equal one, makes Plotly re-plot every trace), and the paint.
     New geometry (first render, level, PCN year) -> the full figure and paint.
     """
     urls = services.layers.urls(view.level, view.year)
@@ -149,8 +149,7 @@ def map_outputs(services: AtlasServices, view: View, meta: dict | None) -> tuple
         return figure, new_meta, paint_patch(paint)
     camera = {key: getattr(view, key) for key in ("lat", "lon", "zoom") if getattr(view, key) is not None}
     figure = map_figure(urls, {**updates, "pin": pin_update(None, None)}, layout, camera)
-    names = services.tables.area_names(view.level).reindex(list(services.layers.of(view.level, view.year).codes))
-    return figure, new_meta, {**paint, "names": names.fillna(pd.Series(names.index, index=names.index)).to_dict()}
+    return figure, new_meta, paint
 
 
 def values_csv(view: View, content: MapContent) -> str:

@@ -36,7 +36,7 @@ from dash import Patch
 
 from data.licences import SHORT_ATTRIBUTION
 from layout.figure_text import plotly_text
-from layout.geometry import FEATURE_ID_KEY
+from layout.geometry import FEATURE_ID_KEY, OVERVIEW_BELOW_ZOOM
 
 TRACES = ("choropleth", "boroughs", "pcn", "persistent", "poor_cluster", "good_cluster", "main_pcn", "selected",
           "practices", "pin")
@@ -88,9 +88,9 @@ OUTLINES = {  # trace slot -> style
 }
 PAINTED = tuple(OUTLINES)  # all drawn by assets/explore_map.js, not Plotly
 AREA_LINE = {"width": 0.3, "color": "rgba(80,80,80,0.45)"}  # area outlines in the PNG
-# The live map draws area outlines as the edge of the fill's own antialiasing pass (1 px, free: it is drawn
-# anyway, while a line layer over 4,835 LSOAs costs about a third of a frame), and only from a zoom where
-# they help: at London scale LSOA outlines are a grey haze over the colours.
+# The live map draws area outlines as the edge of the fill's own antialiasing pass (1 px, cheaper than a line
+# layer over 4,835 LSOAs), and only from a zoom where they help: at London scale LSOA outlines are a grey haze
+# over the colours, and below that zoom the antialiasing pass is off (assets/explore_map.js drawAreas).
 AREA_EDGE = "rgba(60,60,60,0.35)"
 OUTLINE_FROM_ZOOM = {"lsoa11": 10.5}
 MAP_WIDTH = 0.78  # share of the figure the map takes; the colour legend sits in the rest, off the map
@@ -138,15 +138,17 @@ def paint_update(urls: dict[str, str], outlines: dict[str, list], level: str, cu
                  legend: dict) -> dict:
     """What assets/explore_map.js draws besides the measure cube (see layout/explore_cube.py).
 
-    layer: geometry URL of the mapped areas (features keyed by their `code` property); cube, hotspots: the
+    layer: geometry URL of the mapped areas (features keyed by their `code` property); overview: the URL of
+    their coarser copy, drawn below zoom `below` (layout/geometry.py), or None; cube, hotspots: the
     cube URL templates the browser fills the measure into; outline: area edges' colour and the zoom they
     show from; outlines: {trace slot: {url, codes}} for every PAINTED outline, with the codes the server
     decides (boroughs, PCN catchments, the selected area) and none for those the cubes decide (persistent,
     clusters); slots: each outline's slot by name; legend: the legend's outline rows (slot -> component;
-    'selected' carries its own id). The area names travel once per geometry (`names`: code -> name).
+    'selected' carries its own id). The area names travel in the geometry files (layout/geometry.py).
     """
     return {
         "layer": urls["layer"], **cubes,
+        "overview": {"url": urls["overview"], "below": OVERVIEW_BELOW_ZOOM} if urls.get("overview") else None,
         "outline": {"colour": AREA_EDGE, "zoom": OUTLINE_FROM_ZOOM.get(level, 0.0)},
         "outlines": {str(SLOT[name]): {"url": urls[OUTLINES[name].geometry],
                                        "codes": list(outlines.get(name, []))} for name in PAINTED},
@@ -155,7 +157,7 @@ def paint_update(urls: dict[str, str], outlines: dict[str, list], level: str, cu
 
 
 def paint_patch(paint: dict) -> Patch:
-    """The paint as a Patch of the store: every key but the names, which only change with the geometry."""
+    """The paint as a Patch of the store."""
     patch = Patch()
     _assign(patch, paint)
     return patch

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from data.geography import OVERVIEW_TOLERANCE_M
 from data.model import AtlasData
 from data.results import FileStore, RedisStore, SharedResults, results_store
 from geo.agreement_tables import AGREEMENT, AgreementTables
@@ -29,7 +30,7 @@ from geo.search import build_index
 from geo.tables import AreaTables
 from layout.agreement_view import AGREEMENT_LABEL
 from layout.cubes import Cubes
-from layout.geometry import WebLayers
+from layout.geometry import OVERVIEW, WebLayers
 from layout.view import ViewOptions
 
 WARM_LEVELS = ("lsoa11", "borough", "msoa11", "ward", "ccg19", "icb")
@@ -102,7 +103,7 @@ class AtlasServices:
         return self._warm_up
 
     def _warm(self) -> None:
-        for name in WARM_LEVELS:
+        for name in (*WARM_LEVELS, *(level + OVERVIEW for level in OVERVIEW_TOLERANCE_M)):
             self.layers.named(name)
         _ = self.view_options, self.search_index
         self.cubes.warm()

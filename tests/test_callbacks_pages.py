@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import shapely
 
 from callbacks.headers import frame_ancestors
 from layout.pages import PAGES, Page, page_for
@@ -83,6 +84,30 @@ class TestWithTheApp:
         assert len(json.loads(gzip.decompress(response.data))["features"]) == 4835
         assert client.get("/geometry/pcn-1999.geojson").status_code == 404
         assert client.get("/geometry/nothing.geojson").status_code == 404
+        assert client.get("/geometry/ward-overview.geojson").status_code == 404  # no overview for wards
+
+    def test_the_lsoa_overview_has_every_area_in_order_with_fewer_vertices_and_opens_the_london_map(self, app,
+                                                                                                   services):
+        full, overview = services.layers.of("lsoa11", 2025), services.layers.named("lsoa11-overview")
+        assert overview.codes == full.codes
+        named = {f["properties"]["code"]: f["properties"]["name"] for f in json.loads(overview.body)["features"]}
+        assert named["E01000001"] == "City of London 001A" and len(named) == 4835
+        pcn = json.loads(services.layers.of("pcn", 2025).body)["features"][0]["properties"]
+        assert pcn["name"] == services.tables.area_names("pcn")[pcn["code"]]  # named as the PCN's other views name it
+
+        def vertices(layer):
+            return int(shapely.get_num_coordinates(shapely.from_geojson(list(layer.geometries))).sum())
+        assert vertices(overview) < 0.6 * vertices(full)
+        urls = services.layers.urls("lsoa11", 2025)
+        assert urls["overview"].startswith("/geometry/lsoa11-overview.geojson?v=")
+        assert services.layers.urls("ward", 2025)["overview"] is None
+        client = app.server.test_client()
+        assert client.get(urls["overview"]).status_code == 200
+        london, zoomed_in = client.get("/").headers["Link"], client.get("/?zoom=11").headers["Link"]
+        assert urls["overview"] in london and urls["layer"] not in london
+        assert urls["layer"] in zoomed_in and urls["overview"] not in zoomed_in
+        chunk = "/_dash-component-suites/dash/dcc/async-graph.js"  # dcc.Graph's, fetched with the page
+        assert f"<{chunk}>; rel=preload; as=script" in london and client.get(chunk).status_code == 200
         page = client.get("/", headers={"Accept-Encoding": "gzip"})
         assert page.headers["Content-Security-Policy"].endswith("; frame-ancestors 'self'")
 

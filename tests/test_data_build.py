@@ -8,8 +8,11 @@ Practice-years are the open years of the GP practices within them (F83001 2016-2
 """
 from __future__ import annotations
 
+import geopandas as gpd
 import pytest
+import shapely
 
+from data.geography import OVERVIEW_TOLERANCE_M, web_copy
 from data.quality import QualityReport
 
 LSOA = [f"E0100090{i}" for i in range(1, 7)]
@@ -41,6 +44,14 @@ def test_area_layers_counts_crs_and_validity(bundle_model):
 def test_web_copy_is_in_degrees_around_camden(bundle_model):
     minx, miny, maxx, maxy = bundle_model.areas_web["icb"].total_bounds
     assert -0.2 < minx < maxx < -0.05 and 51.5 < miny < maxy < 51.55
+
+
+def test_web_copy_simplifies_at_the_level_tolerance_unless_told():
+    # a 1 km square whose south edge bends 30 m out at its midpoint: kept at the LSOA's 20 m, gone at 45 m
+    bent = shapely.Polygon([(530000, 180000), (530500, 179970), (531000, 180000), (531000, 181000), (530000, 181000)])
+    layer = gpd.GeoDataFrame({"area_code": ["E01"], "area_name": ["bent"]}, geometry=[bent], crs="EPSG:27700")
+    assert shapely.get_num_coordinates(web_copy(layer, "lsoa11").geometry.iloc[0]) == 6
+    assert shapely.get_num_coordinates(web_copy(layer, "lsoa11", OVERVIEW_TOLERANCE_M["lsoa11"]).geometry.iloc[0]) == 5
 
 
 def test_lsoa_memberships_and_centroids(bundle_model):

@@ -26,6 +26,19 @@ def test_the_store_drops_the_oldest_entries_beyond_its_budget(tmp_path):
     assert [store.get(key) is not None for key in "abcd"] == [False, False, True, True]
 
 
+def test_a_store_is_scanned_once_per_twentieth_of_its_budget_written_and_pruned_below_it(tmp_path, monkeypatch):
+    store = FileStore(tmp_path, max_bytes=1000)
+    scans = []
+    entries = store._entries
+    monkeypatch.setattr(store, "_entries", lambda: scans.append(1) or entries())
+    for key in range(20):
+        store.put(str(key), b"x" * 10)
+    assert len(scans) == 4  # every 50 bytes written, not every put
+    for key in range(20, 120):  # 1,200 bytes: past the budget, so pruned, to 900 bytes at most
+        store.put(str(key), b"x" * 10)
+    assert sum(size for _, size, _ in entries()) <= 1000 and store.get("0") is None and store.get("119")
+
+
 def test_a_result_is_computed_once_and_read_by_another_worker(tmp_path):
     calls = []
 

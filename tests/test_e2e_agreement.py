@@ -95,7 +95,7 @@ def test_the_persistent_layer_switches_to_persistent_under_every_method(tab, app
     legend = tab.inner_text("#explore-legend")
     assert "Persistent under every method" in legend and "Persistent poor provision" not in legend
     outlined = tab.evaluate(f"""() => window.atlasExport.shown.cube.codes.filter((code) =>
-        ({MAPLIBRE}.getFeatureState({{source: 'atlas-areas', id: code}}).outline || 0) > 0).length""")
+        ({MAPLIBRE}.getFeatureState({{source: 'atlas-area-outlined', id: code}}).outline || 0) > 0).length""")
     assert outlined == robust
     tab.screenshot(path=shots / "62-persistent-under-every-method.png")
     tab.goto(tab.url)  # the link reproduces the view

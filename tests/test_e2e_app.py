@@ -26,8 +26,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
 MAPLIBRE = f"document.querySelector('{MAP}')._fullLayout.map._subplot.map"
 AREA_IDS = f"[...new Set({MAPLIBRE}.queryRenderedFeatures({{layers: ['atlas-areas']}}).map(f => f.id))]"
 AREAS_DRAWN = f"{AREA_IDS}.length"
-SELECTED_DRAWN = (f"{AREA_IDS}.filter(i => {MAPLIBRE}.getFeatureState({{source: 'atlas-areas', id: i}}).outline "
-                  f"=== {SLOT['selected']}).length")
+OUTLINE_OF = f"(i) => {MAPLIBRE}.getFeatureState({{source: 'atlas-area-outlined', id: i}}).outline"
+SELECTED_DRAWN = f"{AREA_IDS}.filter(i => ({OUTLINE_OF})(i) === {SLOT['selected']}).length"
 
 
 def open_map(tab, url: str):

@@ -13,7 +13,7 @@ from shapely.geometry import Polygon, box
 
 from geo.classes import CONTINUOUS_SHADES, jenks_breaks, quantile_bounds
 from layout.classes import NO_DATA_COLOUR, YL_OR_RD, classify, shades
-from layout.geometry import geometry_url, layer_geojson, web_layer
+from layout.geometry import OVERVIEW_BELOW_ZOOM, first_geometry, geometry_url, layer_geojson, web_layer
 from layout.mapfig import (
     OFFLINE_STYLE,
     SLOT,
@@ -92,20 +92,27 @@ def test_continuous_scale_clips_to_the_2nd_98th_percentiles_and_all_missing_is_s
 
 @pytest.fixture
 def squares():
-    return gpd.GeoDataFrame({"area_code": ["A", "B", "C"]},
+    return gpd.GeoDataFrame({"area_code": ["A", "B", "C"], "area_name": ["Alpha", None, "Gamma"]},
                             geometry=[box(-0.123456789, 51.0, -0.1, 51.1), box(0, 51, 0.1, 51.1), Polygon()],
                             crs="EPSG:4326")
 
 
-def test_web_layer_ids_and_codes_5_decimals_and_no_empty_features(squares):
+def test_web_layer_codes_and_names_5_decimals_and_no_empty_features(squares):
     layer = web_layer("test", squares)
     collection = json.loads(layer.body)
     assert layer.codes == ("A", "B")
-    assert [f["properties"] for f in collection["features"]] == [{"code": "A"}, {"code": "B"}]
+    assert [f["properties"] for f in collection["features"]] == [{"code": "A", "name": "Alpha"},
+                                                                 {"code": "B", "name": "B"}]  # no name: its code
     assert all(set(f) == {"type", "properties", "geometry"} for f in collection["features"])
     assert "-0.12346" in layer.body.decode() and "-0.123456" not in layer.body.decode()
     assert gzip.decompress(layer.gzipped) == layer.body
     assert geometry_url(layer, "/app/") == f"/app/geometry/test.geojson?v={layer.etag}"
+
+
+def test_the_first_geometry_is_the_overview_below_its_zoom_where_a_level_has_one():
+    assert first_geometry(URLS, 8.9) == URLS["overview"]
+    assert first_geometry(URLS, OVERVIEW_BELOW_ZOOM) == URLS["layer"]
+    assert first_geometry({**URLS, "overview": None}, 8.9) == URLS["layer"]
 
 
 def test_layer_geojson_adds_properties_in_feature_order(squares):
@@ -118,7 +125,8 @@ def test_layer_geojson_adds_properties_in_feature_order(squares):
 # --------------------------------------------------------------------------- map figure
 
 URLS = {"layer": "/geometry/lsoa11.geojson?v=1", "lsoa": "/geometry/lsoa11.geojson?v=1",
-        "borough": "/geometry/borough.geojson?v=2", "pcn": "/geometry/pcn-2025.geojson?v=3"}
+        "borough": "/geometry/borough.geojson?v=2", "pcn": "/geometry/pcn-2025.geojson?v=3",
+        "overview": "/geometry/lsoa11-overview.geojson?v=4"}
 
 
 def test_map_figure_is_valid_plotly_and_names_geometry_only_by_url():
@@ -163,6 +171,8 @@ def test_paint_names_geometry_cube_urls_and_the_outlines_the_server_decides_by_t
     paint = paint_example()
     assert paint["layer"] == URLS["layer"] and paint["cube"].startswith("/cube/v/lsoa11/{measure}/")
     assert paint["outline"]["zoom"] == 10.5 and paint["legend"] == {"selected": "row"}
+    assert paint["overview"] == {"url": URLS["overview"], "below": OVERVIEW_BELOW_ZOOM}
+    assert paint_update({**URLS, "overview": None}, {}, "ward", {}, {})["overview"] is None
     assert paint["slots"]["persistent"] == str(SLOT["persistent"])
     assert paint["outlines"][str(SLOT["boroughs"])] == {"url": URLS["borough"], "codes": ["E09000001"]}
     assert paint["outlines"][str(SLOT["selected"])] == {"url": URLS["layer"], "codes": ["B"]}
