@@ -19,11 +19,13 @@ import logging
 import os
 
 from dash import Dash
+from flask import Flask
 
 from callbacks import register_callbacks
 from callbacks.guard import guard_callbacks
 from callbacks.headers import add_security_headers
 from callbacks.serving import (
+    COMPRESSION_CONFIG,
     honour_refused_encodings,
     preload_first_map,
     serve_cubes,
@@ -56,7 +58,10 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 def create_app(services: AtlasServices | None = None) -> Dash:
     """The app over `services` (built here from the data directory's cache when not given: tests and benches
     pass their own)."""
-    app = Dash(__name__, title=APP_TITLE, update_title=None, compress=True, suppress_callback_exceptions=True,
+    server = Flask(__name__)
+    server.config.update(COMPRESSION_CONFIG)  # read when Dash sets up Flask-Compress
+    app = Dash(__name__, server=server, title=APP_TITLE, update_title=None, compress=True,
+               suppress_callback_exceptions=True,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     # Bid CSVs over 2 MB get a clear message from the Bids page; far larger request bodies are refused outright.
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES

@@ -1,9 +1,11 @@
 """Plain HTTP routes beside the Dash callbacks: the geometry files, measure cubes and the atlas's plotly.js
-(immutable, content-addressed GETs), and the Link preloads of a map page (the headers every response carries
-are callbacks/headers.py's)."""
+(immutable, content-addressed GETs), the Link preloads of a map page and the compression cache of the static
+scripts (the headers every response carries are callbacks/headers.py's)."""
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 from dash import Dash, dcc
@@ -19,7 +21,47 @@ from layout.services import AtlasServices
 from layout.view import parse_view
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+NOT_CACHED = "-"  # compression cache key of a response compressed afresh each time
+STATIC_PATHS = ("/_dash-component-suites/", "/assets/")  # versioned in their URLs by Dash (fingerprint, ?m=mtime)
 REFUSED = re.compile(r"^\s*q\s*=\s*0(?:\.0{0,3})?\s*$")
+
+
+class StaticCompressionCache:
+    """Flask-Compress's cache of gzipped bodies, for Dash's component bundles and the assets only: a first visit
+    asks for 2.5 MB of script, which Flask-Compress would gzip afresh for every visitor (a few hundred milliseconds
+    of the server, while the page waits for its scripts). Callbacks and pages are never cached (key NOT_CACHED).
+    Bounded in bytes, oldest out: any version string in a URL reaches the same file."""
+
+    MAX_BYTES = 32 * 1024 * 1024
+
+    def __init__(self):
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._bodies.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if key.endswith(f";{NOT_CACHED}") or len(value) > self.MAX_BYTES:
+            return
+        with self._lock:
+            if key in self._bodies:  # Flask-Compress sets what it has just got, too
+                return
+            self._bodies[key] = value
+            self._bytes += len(value)
+            while self._bytes > self.MAX_BYTES:
+                self._bytes -= len(self._bodies.popitem(last=False)[1])
+
+
+def static_compression_key(req) -> str:
+    """The URL of a GET for a static script or asset, else NOT_CACHED."""
+    static = req.method == "GET" and any(part in req.path for part in STATIC_PATHS)
+    return req.full_path if static else NOT_CACHED
+
+
+COMPRESSION_CONFIG = {"COMPRESS_CACHE_BACKEND": StaticCompressionCache, "COMPRESS_CACHE_KEY": static_compression_key}
 
 
 def without_refused_codings(accept_encoding: str) -> str:

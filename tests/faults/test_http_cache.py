@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pytest
 
@@ -91,3 +92,32 @@ def test_cube_has_one_url_per_document(client, services, cube_url):
                canonical.replace("/1600/", "/1650/"), canonical.replace("/0.2.json", "/0.9.json"),
                f"/hotspots/{version}/e2sfca/age/01600.json", f"/hotspots/{version}/e2sfca/age/1600/x.json"]
     assert [client.get(url).status_code for url in aliases] == [404] * len(aliases)
+
+
+
+def test_static_scripts_are_gzipped_once_and_callbacks_every_time(client, monkeypatch):
+    from callbacks.serving import NOT_CACHED, StaticCompressionCache, static_compression_key
+    stored = []
+    keep = StaticCompressionCache.set
+    monkeypatch.setattr(StaticCompressionCache, "set", lambda self, key, value: stored.append(
+        (key, self.get(key) is None)) or keep(self, key, value))
+    page = client.get("/").get_data(as_text=True)
+    script = next(src for src in re.findall(r'<script src="([^"]+)"', page) if "dash_core_components.v" in src)
+    first, second = (client.get(script, headers={"Accept-Encoding": "gzip"}) for _ in range(2))
+    assert first.headers["Content-Encoding"] == second.headers["Content-Encoding"] == "gzip"
+    assert first.data == second.data and b"dash_core_components" in gzip.decompress(first.data)
+    key = f"gzip;{script}" + ("" if "?" in script else "?")  # Flask's full_path ends in '?' without a query
+    assert stored == [(key, True), (key, False)]  # gzipped once, then from the cache
+    post = type("Request", (), {"method": "POST", "path": "/_dash-update-component", "full_path": "/x?"})
+    assert static_compression_key(post) == NOT_CACHED
+
+
+def test_the_compression_cache_is_bounded_in_bytes_and_skips_what_is_not_cached(monkeypatch):
+    from callbacks.serving import NOT_CACHED, StaticCompressionCache
+    monkeypatch.setattr(StaticCompressionCache, "MAX_BYTES", 10)
+    cache = StaticCompressionCache()
+    cache.set(f"gzip;{NOT_CACHED}", b"x")
+    for key in "abc":
+        cache.set(f"gzip;/assets/{key}.js", b"x" * 4)
+    assert [cache.get(f"gzip;/assets/{key}.js") is not None for key in "abc"] == [False, True, True]
+    assert cache.get(f"gzip;{NOT_CACHED}") is None
