@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MB = 1024 * 1024
 GEOMETRY_OVERHEAD = 120  # bytes per shapely geometry besides its coordinates (GEOS object, Python wrapper)
+SCALARS = frozenset({str, int, float, bool, bytes})  # in a container: counted by size, without the walk
 
 
 def estimate_bytes(value, shared: frozenset[int] = frozenset()) -> int:
@@ -40,6 +41,11 @@ def estimate_bytes(value, shared: frozenset[int] = frozenset()) -> int:
     result only refers to) count nothing."""
     seen: set[int] = set(shared)
     visited: list = []  # kept alive while counting: a freed temporary (a frame's column Series) frees its id for reuse
+
+    def item(obj, depth: int) -> int:
+        """A container's item: a scalar by its own size (a repeated string counted again, an over-estimate
+        that spares the walk a call per item), anything else walked."""
+        return sys.getsizeof(obj) if type(obj) in SCALARS else size(obj, depth)
 
     def size(obj, depth: int) -> int:
         if id(obj) in seen or depth > 8 or obj is None:
@@ -65,9 +71,9 @@ def estimate_bytes(value, shared: frozenset[int] = frozenset()) -> int:
         if isinstance(obj, (bytes, bytearray, str)):
             return sys.getsizeof(obj)
         if isinstance(obj, dict):
-            return sys.getsizeof(obj) + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in obj.items())
+            return sys.getsizeof(obj) + sum(item(k, depth + 1) + item(v, depth + 1) for k, v in obj.items())
         if isinstance(obj, (list, tuple, set, frozenset)):
-            return sys.getsizeof(obj) + sum(size(item, depth + 1) for item in obj)
+            return sys.getsizeof(obj) + sum(item(value, depth + 1) for value in obj)
         if dataclasses.is_dataclass(obj):
             return sum(size(getattr(obj, f.name), depth + 1) for f in dataclasses.fields(obj))
         if hasattr(obj, "__dict__"):

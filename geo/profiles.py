@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from data.years import PCN_FIRST_YEAR, fy_label
 from geo.levels import LEVEL_CODE_COLUMN
 from geo.names import display_names
-from geo.params import AnalysisParams
+from geo.params import AnalysisParams, grid_d0
 from geo.provision import Provision
 from geo.rules import aligned_ratio, figure_caveats, patients_per_gp_fte
 from geo.tables import AreaTables
@@ -38,12 +38,19 @@ def area_lsoas(tables: AreaTables, level: str, area_code: str, year: int) -> lis
 
 
 def serving_practices(provision: Provision, lsoa_codes: list[str], year: int, params: AnalysisParams) -> pd.DataFrame:
-    """Practices whose patients live in the LSOAs, largest first.
+    """Practices whose patients live in the LSOAs, largest first (memoised: the side panel draws them again for
+    every measure, scheme and click on the same area; callers must not change the frame).
 
     Columns: practice_code, practice_name, pcn_code, pcn_name, residents (estimated registered
     residents of the area), share (of the area's registered residents), list_size, gp_fte,
     patients_per_gp_fte, attribution_basis.
     """
+    key = ("serving_practices", year, params.weights, grid_d0(params.d0), tuple(lsoa_codes))
+    return provision.derived(key, lambda: _serving_practices(provision, lsoa_codes, year, params))
+
+
+def _serving_practices(provision: Provision, lsoa_codes: list[str], year: int, params: AnalysisParams
+                       ) -> pd.DataFrame:
     shares, basis = provision.attribution(year, params.weights, params.d0)
     rows = np.flatnonzero(np.isin(provision.lsoa_codes, lsoa_codes))
     in_area = np.asarray(shares[rows].sum(axis=0)).ravel()

@@ -53,6 +53,11 @@ class Provision:
     def _cached(self, key: tuple, compute, share: bool = False):
         return self._memo.get(key, compute, share)
 
+    def derived(self, key: tuple, compute):
+        """A result another module derives from this provision (geo/profiles.py), memoised in this one's memo;
+        callers must not change what it returns."""
+        return self._cached(("derived", *key), compute)
+
     @cached_property
     def practice_display_names(self) -> pd.Series:
         """practice_code -> name as shown (geo/names.py), cased once per process rather than per request."""

@@ -1,3 +1,4 @@
+import sys
 import threading
 import time
 
@@ -77,6 +78,8 @@ def test_estimate_counts_arrays_sparse_matrices_frames_and_containers_once():
     assert 6_000 <= estimate_bytes(frame) <= 6_200
     assert 8_000 < estimate_bytes((values, values, {"again": values}, [values])) < 9_000  # the array once
     assert estimate_bytes(values[:10]) == 0                        # a view holds no memory of its own
+    names = ["Archway", "Archway", 7]  # scalars in a container: each by its own size, a repeat counted again
+    assert estimate_bytes(names) == sys.getsizeof(names) + 2 * sys.getsizeof("Archway") + sys.getsizeof(7)
     assert 0 < estimate_bytes((values, frame), shared=frozenset({id(values)})) - estimate_bytes(frame) < 100
 
 

@@ -47,6 +47,13 @@ def test_serving_practices_split_an_area_by_where_each_practices_patients_live(m
     assert list(serving_practices(model, ["E0"], 2023, DEFAULT_PARAMS)["practice_code"]) == ["P0"]
 
 
+def test_serving_practices_are_made_once_per_area_year_and_weighting(model):
+    first = serving_practices(model, ["E1"], 2023, DEFAULT_PARAMS)
+    assert serving_practices(model, ["E1"], 2023, DEFAULT_PARAMS) is first
+    assert serving_practices(model, ["E1"], 2023, DEFAULT_PARAMS.with_(weights="none")) is not first
+    assert serving_practices(model, ["E0"], 2023, DEFAULT_PARAMS) is not first
+
+
 def test_people_counts_residents_and_the_most_deprived_share(model):
     summary = people(model, ["E0", "E1", "E2"], 2023)  # IMD deciles 1, 2, 3; 1,000 residents each
     assert summary["residents"] == 3000 and summary["population_mid_year"] == 2022
