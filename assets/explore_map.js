@@ -35,8 +35,7 @@
   const FILL_AT_ONCE = atOnce("fill-opacity", "fill-outline-color");
   const LINE_AT_ONCE = atOnce("line-opacity", "line-color", "line-width");
   const GIVE_UP_MS = 60000;
-  const documents = new Map();       // cube URL -> promise of the parsed document
-  const geometries = new Map();      // geometry URL -> promise of its features by code
+  const documents = new Map();       // cube or geometry URL -> promise of the parsed document
   const maps = new WeakMap();        // MapLibre map -> what it shows
   const bound = new WeakSet();       // graph divs whose Plotly events are watched
   const pointer = {plotlyHover: false, plotlyClick: null};
@@ -44,12 +43,13 @@
   let drawing = false;
   let painted = 0;
 
-  function fetchJSON(url) {
+  /* A JSON document, fetched and parsed (then passed through `prepare`) once per page. */
+  function fetchJSON(url, prepare = indexed) {
     if (!documents.has(url)) {
       const request = fetch(url).then((response) => {
         if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
         return response.json();
-      }).then(indexed);
+      }).then(prepare);
       request.catch(() => documents.delete(url));
       documents.set(url, request);
     }
@@ -59,15 +59,7 @@
   /* A geometry file's features by code, parsed on this thread too (the browser has it cached from MapLibre's
    * or the preload's request): the outlined areas' source takes their geometry, the hover text their names. */
   function featuresOf(url) {
-    if (!geometries.has(url)) {
-      const request = fetch(url).then((response) => {
-        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-        return response.json();
-      }).then((doc) => new Map(doc.features.map((feature) => [feature.properties.code, feature])));
-      request.catch(() => geometries.delete(url));
-      geometries.set(url, request);
-    }
-    return geometries.get(url);
+    return fetchJSON(url, (doc) => new Map(doc.features.map((feature) => [feature.properties.code, feature])));
   }
 
   function indexed(doc) {
@@ -162,7 +154,7 @@
     const features = await featuresOf(wanted);
     if (shown.data !== wanted) return;
     shown.features = features;
-    drawOutlined(map, shown, shown.outlined, features, shown.everyYear);
+    drawOutlined(map, shown, shown.outlined, shown.everyYear);
   }
 
   function setUp(map, gd, paint) {
@@ -290,10 +282,10 @@
 
   /* The areas' colours, as feature-state of the whole layer's source, and their outlines. A line layer over all
    * of London's 4,835 LSOAs would cost in every frame (about 100 ms each in software WebGL, even where its
-   * width is 0), so the outlined areas (persistent, clusters, main PCN, selected: a few hundred at most) are
+   * width is 0), so the outlined areas (persistent, clusters, main PCN, selected: about a fifth of them) are
    * copied into a source of their own (drawOutlined). Below the zoom the areas are outlined from, the fill is
    * not antialiased either: that pass draws every edge again, in the fill's own colour there. */
-  function drawAreas(map, shown, view, cube, outlines, yi, features, everyYear) {
+  function drawAreas(map, shown, view, cube, outlines, yi, everyYear) {
     const classes = cube.schemes[view.scheme][yi];
     const colours = new Map();
     cube.codes.forEach((code, i) => {
@@ -304,27 +296,32 @@
       if (outline.url !== shown.layer) return;
       outline.codes.forEach((code) => {
         const state = outlined.get(code);
-        if (features.has(code) && (!state || state.outline < Number(slot))) outlined.set(code, {outline: Number(slot)});
+        if (shown.features.has(code) && (!state || state.outline < Number(slot))) {
+          outlined.set(code, {outline: Number(slot)});
+        }
       });
     });
     const outlineZoom = view.paint.outline.zoom;
-    map.setPaintProperty(AREAS, "fill-outline-color", ["step", ["zoom"], COLOUR, outlineZoom, view.paint.outline.colour]);
+    map.setPaintProperty(AREAS, "fill-outline-color",
+                         ["step", ["zoom"], COLOUR, outlineZoom, view.paint.outline.colour]);
     map.setPaintProperty(AREAS, "fill-antialias", ["step", ["zoom"], false, outlineZoom, true]);
     shown.states = applyStates(map, AREAS, shown.states, colours);
-    drawOutlined(map, shown, outlined, features, everyYear);
+    drawOutlined(map, shown, outlined, everyYear);
   }
 
-  /* The outlined areas' source (features from the file the areas are drawn from) and their outline slots as
-   * feature-state. Replacing the source costs its worker a few hundred milliseconds, so it holds every area the
-   * cubes outline in any year (`everyYear`), and keeps those of earlier views while they are under half of
-   * the layer: a year switch, and a measure or layer switch back, only change feature-state. */
-  function drawOutlined(map, shown, outlined, features, everyYear) {
+  /* The outlined areas' source (from shown.features: the file the areas are drawn from) and their outline
+   * slots as feature-state. Replacing the source costs its worker a few hundred milliseconds, so it holds every
+   * area the cubes outline in any year (`everyYear`), and keeps those of earlier views while they are under half
+   * of the layer: a year switch, and a measure or layer switch back, only change feature-state. */
+  function drawOutlined(map, shown, outlined, everyYear) {
+    const features = shown.features;
     const wanted = [...outlined.keys(), ...everyYear].filter((code) => features.has(code));
     const kept = shown.outlinedFrom && shown.outlinedFrom.data === shown.data ? shown.outlinedFrom.codes : new Set();
     if (!wanted.every((code) => kept.has(code))) {
       const grown = new Set([...kept, ...wanted]);
       const codes = grown.size <= features.size / 2 ? grown : new Set(wanted);
-      map.getSource(OUTLINED).setData({type: "FeatureCollection", features: [...codes].map((code) => features.get(code))});
+      const chosen = [...codes].map((code) => features.get(code));
+      map.getSource(OUTLINED).setData({type: "FeatureCollection", features: chosen});
       shown.outlinedFrom = {data: shown.data, codes: codes};
     }
     const visibility = outlined.size ? "visible" : "none";
@@ -412,13 +409,14 @@
     const yi = checkYear(shown, view, cube);
     if (yi < 0) return;
     if (shown.layer !== view.paint.layer) showLayer(map, shown, view.paint);
-    const features = await featuresOf(shown.data);
+    const data = shown.data;
+    const features = await featuresOf(data);  // by code: the hover text's names, the outlined areas' geometry
     if (view !== latest) return;
-    shown.features = features;  // by code: the hover text's names, the outlined areas' geometry
+    if (shown.data === data) shown.features = features;  // else a zoom has swapped the file meanwhile
     view.slots = view.paint.slots;
     const outlines = outlinesOf(view, cube, hot, robust, yi);
     drawOtherOutlines(map, gd, shown, outlines, beneath(map));
-    drawAreas(map, shown, view, cube, outlines, yi, features, outlinedInAnyYear(view, cube, hot, robust));
+    drawAreas(map, shown, view, cube, outlines, yi, outlinedInAnyYear(view, cube, hot, robust));
     keepBeneathPlotly(map, shown);
     if (window.atlasOutlines) window.atlasOutlines.sync(map, gd, shown, outlines, AREA_OUTLINES);  // patterns
     hideUntilLoaded(map, shown);
