@@ -12,45 +12,9 @@
  */
 (function () {
   "use strict";
-  const SCALE = 2;             // image pixels per CSS pixel
+  const {SCALE, status, capture, savePNG} = window.atlasAreaLayers;  // assets/area_layers.js
   const PAD = 16, GAP = 18, LEGEND = 260, SWATCH = 16, ROW = 20;
   const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-
-  function status(gd, text) {
-    const note = document.createElement("div");
-    note.className = "export-status";
-    note.setAttribute("role", "status");
-    note.textContent = text;
-    gd.parentElement.appendChild(note);
-    gd.classList.add("exporting");
-    return () => { note.remove(); gd.classList.remove("exporting"); };
-  }
-
-  /* The next frame's pixels, read inside MapLibre's render event (before the browser clears the buffer). */
-  function frame(map) {
-    return new Promise((resolve) => {
-      map.once("render", () => {
-        const source = map.getCanvas();
-        const copy = document.createElement("canvas");
-        copy.width = source.width;
-        copy.height = source.height;
-        copy.getContext("2d").drawImage(source, 0, 0);
-        resolve(copy);
-      });
-      map.triggerRepaint();
-    });
-  }
-
-  async function capture(map) {
-    const ratio = map.getPixelRatio();
-    if (ratio >= SCALE || !map.setPixelRatio) return frame(map);
-    map.setPixelRatio(SCALE);
-    try {
-      return await frame(map);
-    } finally {
-      map.setPixelRatio(ratio);
-    }
-  }
 
   /* The part of the frame showing London (with a margin), or the whole frame when London is not all in view. */
   function crop(map, picture, bounds) {
@@ -221,14 +185,7 @@
       footnote.forEach((line, i) => context.fillText(line, PAD, top + body + 10 + (i + 1) * 13));
       gd.dataset.exportMap = JSON.stringify({x: PAD * SCALE, y: top * SCALE, width: width * SCALE,
                                              height: height * SCALE});
-      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(blob);
-      link.download = `${info.stem}.png`;
-      document.body.appendChild(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      await savePNG(canvas, `${info.stem}.png`);
     } catch (error) {
       console.error("explore map PNG:", error);
     } finally {

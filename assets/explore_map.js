@@ -1,10 +1,8 @@
 /* Explore map: the areas coloured in the browser from the measure cube, their outlines, hover text, clicks.
  *
- * Plotly recolours a choropleth by handing MapLibre the whole GeoJSON again (about 2 s to re-tessellate
- * London's 4,835 LSOAs in software WebGL). So the areas and the outlines over them (boroughs, PCNs,
- * persistent, clusters, selected) are MapLibre layers added to Plotly's map, over sources that MapLibre's
- * worker loads straight from the geometry files (features keyed by their `code` property), and every view
- * is drawn with setFeatureState, which only rewrites vertex colours.
+ * The areas and the outlines over them (boroughs, PCNs, persistent, clusters, selected) are MapLibre layers
+ * added to Plotly's map, over sources that MapLibre's worker loads straight from the geometry files, and every
+ * view is drawn with setFeatureState (assets/area_layers.js, shared with the Bids map, says why).
  *
  * What to draw comes from two places. The `explore-paint` store (layout/mapfig.py `paint_update`) holds what
  * the server decides: the geometry, the outlines it knows (boroughs, PCN catchments, the selected area), the
@@ -20,90 +18,29 @@
  */
 (function () {
   "use strict";
+  const shared = window.atlasAreaLayers;      // assets/area_layers.js
   const AREAS = "atlas-areas";                 // source and fill layer of the mapped areas
   const AREA_OUTLINES = "atlas-area-outlines"; // line layer of the mapped areas outlined, styled by feature-state
   const OUTLINED = "atlas-area-outlined";      // its source: the outlined areas only (see drawAreas)
-  const NO_FEATURES = {type: "FeatureCollection", features: []};
   const OTHER = "atlas-outline-";              // + n: a source and line layer per other geometry outlined
-  const COLOUR = ["coalesce", ["feature-state", "colour"], "rgba(0,0,0,0)"];
-  // Geometry simplified per zoom to within 0.6 px (MapLibre's default, 0.375 px, keeps nearly all of London's
-  // 122,000 LSOA vertices at the London view; 0.6 px cuts the worker's tiling and tessellation and still draws
-  // every LSOA there, where 1 px would lose the dozen smallest).
-  const SOURCE = {type: "geojson", promoteId: "code", tolerance: 0.6};
-  // No fades: MapLibre animates a paint change over 300 ms, drawing a frame (~0.3 s in software WebGL) each step.
-  const atOnce = (...names) => Object.fromEntries(names.map((name) => [`${name}-transition`, {duration: 0}]));
-  const FILL_AT_ONCE = atOnce("fill-opacity", "fill-outline-color");
-  const LINE_AT_ONCE = atOnce("line-opacity", "line-color", "line-width");
-  const GIVE_UP_MS = 60000;
-  const documents = new Map();       // cube or geometry URL -> promise of the parsed document
+  const {SOURCE, COLOUR, NO_FEATURES, featuresOf, applyStates, beneath, hideTooltip} = shared;
+  const FILL_AT_ONCE = shared.atOnce("fill-opacity", "fill-outline-color");
+  const LINE_AT_ONCE = shared.atOnce("line-opacity", "line-color", "line-width");
+  const GRAPH = "#explore-map .js-plotly-plot";
   const maps = new WeakMap();        // MapLibre map -> what it shows
   const bound = new WeakSet();       // graph divs whose Plotly events are watched
-  const pointer = {plotlyHover: false, plotlyClick: null};
-  let latest = null;                 // the newest view; a view superseded while loading is skipped
-  let drawing = false;
-  let painted = 0;
 
-  /* A JSON document, fetched and parsed (then passed through `prepare`) once per page. */
-  function fetchJSON(url, prepare = indexed) {
-    if (!documents.has(url)) {
-      const request = fetch(url).then((response) => {
-        if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-        return response.json();
-      }).then(prepare);
-      request.catch(() => documents.delete(url));
-      documents.set(url, request);
-    }
-    return documents.get(url);
-  }
-
-  /* A geometry file's features by code, parsed on this thread too (the browser has it cached from MapLibre's
-   * or the preload's request): the outlined areas' source takes their geometry, the hover text their names. */
-  function featuresOf(url) {
-    return fetchJSON(url, (doc) => new Map(doc.features.map((feature) => [feature.properties.code, feature])));
-  }
-
-  function indexed(doc) {
-    doc.position = new Map(doc.codes.map((code, i) => [code, i]));
-    return doc;
-  }
-
-  function graph() {
-    return document.querySelector("#explore-map .js-plotly-plot");
-  }
-
-  function mapOf(gd) {
-    const subplot = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-    const map = subplot && subplot.map;
-    return map && map.isStyleLoaded() ? map : null;
-  }
-
-  function mapReady() {
-    const began = Date.now();
-    return new Promise((resolve, reject) => {
-      (function poll() {
-        const gd = graph();
-        const map = mapOf(gd);
-        if (map) resolve([gd, map]);
-        else if (Date.now() - began > GIVE_UP_MS) reject(new Error("the explore map did not appear"));
-        else setTimeout(poll, 25);
-      })();
+  /* A cube, its areas' positions by code. */
+  function cubeAt(url) {
+    return shared.fetchJSON(url, (doc) => {
+      doc.position = new Map(doc.codes.map((code, i) => [code, i]));
+      return doc;
     });
   }
 
-  /* Our layers go under Plotly's (practices, pin) and under the base style's labels. */
-  function beneath(map) {
-    const order = map.getLayersOrder();
-    return order.find((id) => id.startsWith("plotly-trace-layer-")) ||
-      (order.includes("labels-anchor") ? "labels-anchor" : order.find((id) => map.getLayer(id).type === "symbol"));
-  }
-
-  /* Plotly adds its layers (practices, pin) when it draws, which may be after ours: keep ours beneath. */
+  /* Our layers, kept beneath Plotly's. */
   function keepBeneathPlotly(map, shown) {
-    const order = map.getLayersOrder();
-    const plotly = order.find((id) => id.startsWith("plotly-trace-layer-"));
-    if (!plotly || order.indexOf(plotly) > order.indexOf(AREAS)) return;
-    [AREAS, AREA_OUTLINES, ...[...shown.others.values()].map((entry) => entry.id)]
-      .forEach((id) => map.moveLayer(id, plotly));
+    shared.keepBeneathPlotly(map, [AREAS, AREA_OUTLINES, ...[...shown.others.values()].map((entry) => entry.id)]);
   }
 
   /* Line colour or width by the outline slot in a feature's state (0 = none): each slot styled as its
@@ -116,26 +53,6 @@
   function styleOutlines(map, gd, layer, slots) {
     map.setPaintProperty(layer, "line-color", outlineStyle(gd, slots, "color", "rgba(0,0,0,0)"));
     map.setPaintProperty(layer, "line-width", outlineStyle(gd, slots, "width", 0));
-  }
-
-  /* While the areas' source loads (the first map, another level), every layer of ours stays transparent until
-   * all of our sources have what is in view: MapLibre draws a frame as each tile arrives, and a frame with half
-   * of London's LSOAs or their outlines costs nearly as much as one with all of them (in software WebGL, a
-   * hundred milliseconds or more), taking the CPU that the worker needs to tile the rest. */
-  function hideUntilLoaded(map, shown) {
-    if (map.isSourceLoaded(AREAS)) return;
-    const ours = () => map.getLayersOrder().filter((id) => id.startsWith("atlas-"));
-    const opacity = (id) => `${map.getLayer(id).type}-opacity`;
-    const loaded = () => ours().every((id) => map.isSourceLoaded(map.getLayer(id).source));
-    ours().forEach((id) => map.setPaintProperty(id, opacity(id), 0));
-    if (shown.hidden) return;  // a draw while hidden: its new layers are hidden too, and wait for the same reveal
-    shown.hidden = () => {
-      if (!loaded()) return;
-      map.off("sourcedata", shown.hidden);
-      shown.hidden = null;
-      ours().forEach((id) => map.setPaintProperty(id, opacity(id), 1));
-    };
-    map.on("sourcedata", shown.hidden);
   }
 
   /* The file the areas are drawn from: the level's overview copy (layout/geometry.py: within two thirds of a
@@ -172,25 +89,24 @@
     if (!shown) {
       shown = {};
       maps.set(map, shown);
-      map.on("mousemove", AREAS, (event) => showTooltip(shown, event.features[0].id, event.originalEvent));
+      map.on("mousemove", AREAS, (event) => showTooltip(gd, shown, event.features[0].id, event.originalEvent));
       map.on("mouseleave", AREAS, hideTooltip);
       map.on("movestart", hideTooltip);
-      map.on("click", AREAS, (event) => select(shown, event.features[0].id, event.originalEvent));
+      map.on("click", AREAS, (event) => shared.clickArea(gd, "explore-map", {curveNumber: 0, location: event.features[0].id},
+                                                         event.originalEvent));
       map.on("zoomend", () => followZoom(map, shown).catch((error) => console.error("explore map:", error)));
     }
     if (!bound.has(gd)) {
       bound.add(gd);
-      gd.on("plotly_hover", () => { pointer.plotlyHover = true; hideTooltip(); });
-      gd.on("plotly_unhover", () => { pointer.plotlyHover = false; });
-      gd.on("plotly_click", (data) => { pointer.plotlyClick = data.event; });
+      shared.watchPlotly(gd);
       gd.on("plotly_afterplot", () => {
-        const current = mapOf(gd);
+        const current = shared.mapOf(gd);
         if (current && maps.has(current) && current.getLayer(AREAS)) keepBeneathPlotly(current, maps.get(current));
       });
     }
     Object.assign(shown, {layer: paint.layer, data: data, others: new Map(), states: new Map(),
                           outlined: new Map(), everyYear: new Set(), outlineStates: new Map(), outlinedFrom: null,
-                          hidden: null, texts: {}});
+                          texts: {}});
     return shown;
   }
 
@@ -231,20 +147,6 @@
     if (robust) robust.info.forEach((info) => add(robust, info.persistent));
     if (hot) ["poor_cluster", "good_cluster"].forEach((name) => hot[name].forEach((year) => add(hot, year)));
     return codes;
-  }
-
-  /* Feature states of a source to what `wanted` (code -> state) says, touching only what changed. */
-  function applyStates(map, source, previous, wanted) {
-    previous.forEach((_, code) => {
-      if (!wanted.has(code)) map.removeFeatureState({source: source, id: code});
-    });
-    wanted.forEach((state, code) => {
-      const before = previous.get(code);
-      if (!before || before.colour !== state.colour || before.outline !== state.outline) {
-        map.setFeatureState({source: source, id: code}, state);
-      }
-    });
-    return wanted;
   }
 
   /* Outlines from other geometry (boroughs, PCN catchments, LSOA clusters over coarser areas): a source and
@@ -396,22 +298,22 @@
     return cube.years.indexOf(view.year);
   }
 
-  async function draw(view) {
+  async function draw(view, superseded) {
     const hotOn = view.layers.includes("hotspots") && view.measure !== "agreement";
     const robustOn = view.layers.includes("robust_persistent") && view.paint.agreement;
     featuresOf(view.paint.overview ? view.paint.overview.url : view.paint.layer);  // parsed while the map starts
     const [[gd, map], cube, hot, robust] = await Promise.all([
-      mapReady(), fetchJSON(view.paint.cube.replace("{measure}", view.measure)),
-      hotOn ? fetchJSON(view.paint.hotspots.replace("{measure}", view.measure)) : null,
-      robustOn ? fetchJSON(view.paint.agreement) : null]);
-    if (view !== latest) return;
+      shared.mapReady(GRAPH), cubeAt(view.paint.cube.replace("{measure}", view.measure)),
+      hotOn ? cubeAt(view.paint.hotspots.replace("{measure}", view.measure)) : null,
+      robustOn ? cubeAt(view.paint.agreement) : null]);
+    if (superseded()) return;
     const shown = setUp(map, gd, view.paint);
     const yi = checkYear(shown, view, cube);
     if (yi < 0) return;
     if (shown.layer !== view.paint.layer) showLayer(map, shown, view.paint);
     const data = shown.data;
     const features = await featuresOf(data);  // by code: the hover text's names, the outlined areas' geometry
-    if (view !== latest) return;
+    if (superseded()) return;
     if (shown.data === data) shown.features = features;  // else a zoom has swapped the file meanwhile
     view.slots = view.paint.slots;
     const outlines = outlinesOf(view, cube, hot, robust, yi);
@@ -419,88 +321,38 @@
     drawAreas(map, shown, view, cube, outlines, yi, outlinedInAnyYear(view, cube, hot, robust));
     keepBeneathPlotly(map, shown);
     if (window.atlasOutlines) window.atlasOutlines.sync(map, gd, shown, outlines, AREA_OUTLINES);  // patterns
-    hideUntilLoaded(map, shown);
+    shared.holdUntilLoaded(map, shown, AREAS, "atlas-");
     showTexts(gd, shown, view, cube, hot, robust, outlines, yi);
     view.outlines = outlines;
     Object.assign(shown, {view: view, cube: cube, yi: yi});
     window.atlasExport = {gd: gd, map: map, shown: shown};
-    map.once("idle", () => {  // drawn: a count for tests, and the first paint as a User Timing mark for benches
-      if (!painted) performance.mark("atlas-map-painted");
-      gd.dataset.painted = String(++painted);
-    });
+    shared.countPaint(map, gd, "atlas-map-painted");
   }
 
-  async function repaint(view) {
-    latest = view;
-    if (drawing) return;  // the running loop draws `latest` next
-    drawing = true;
-    try {
-      let done = null;
-      while (latest && done !== latest) {
-        done = latest;
-        await draw(done);
-      }
-    } catch (error) {
-      console.error("explore map:", error);
-    } finally {
-      drawing = false;
-    }
-  }
-
-  function tooltipElement() {
-    let tip = document.getElementById("area-tooltip");
-    if (!tip) {
-      tip = document.createElement("div");
-      tip.id = "area-tooltip";
-      tip.className = "area-tooltip";
-      tip.hidden = true;
-      document.body.appendChild(tip);
-    }
-    return tip;
-  }
+  const repaint = shared.newestOnly(draw, "explore map:");
 
   function formatted(value, decimals) {
     return value === null || value === undefined ? "no data" :
       value.toLocaleString("en-GB", {minimumFractionDigits: decimals, maximumFractionDigits: decimals});
   }
 
-  function showTooltip(shown, code, mouse) {
+  function showTooltip(gd, shown, code, mouse) {
     const cube = shown.cube;
-    if (!cube || pointer.plotlyHover || mouse.buttons) return;  // not over a practice's label, nor mid-drag
+    if (!cube) return;
     const i = cube.position.get(code);
     const value = i === undefined ? null : cube.values[shown.yi][i];
     const rank = i === undefined ? 0 : cube.ranks[shown.yi][i];
-    const tip = tooltipElement();
     const name = document.createElement("b");
     const feature = shown.features && shown.features.get(code);
     name.textContent = feature ? feature.properties.name : code;
-    tip.replaceChildren(name);
     const info = cube.info[shown.yi];
     const label = rank ? `${info.tied.includes(rank) ? "=" : ""}${rank.toLocaleString("en-GB")}` : "–";
     const extra = (text) => Object.entries(cube.extra || {}).reduce((line, [key, rows]) => {
       const number = i === undefined ? null : rows[shown.yi][i];
       return line.replace(`{${key}}`, number === null ? "–" : number.toLocaleString("en-GB"));
     }, text);
-    info.tooltip.forEach((line) => tip.append(document.createElement("br"),
-      extra(line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label))));
-    tip.hidden = false;
-    const left = mouse.clientX + 14;
-    tip.style.left = `${left + tip.offsetWidth > window.innerWidth ? mouse.clientX - 14 - tip.offsetWidth : left}px`;
-    tip.style.top = `${mouse.clientY + 14}px`;
-  }
-
-  function hideTooltip() {
-    const tip = document.getElementById("area-tooltip");
-    if (tip) tip.hidden = true;
-  }
-
-  /* An area click becomes the graph's clickData, as Plotly's own clicks are, unless Plotly handled the
-   * same click (a practice dot or the search pin over the area): Plotly reacts to it in the same event. */
-  function select(shown, code, mouse) {
-    setTimeout(() => {
-      if (pointer.plotlyClick === mouse) return;
-      window.dash_clientside.set_props("explore-map", {clickData: {points: [{curveNumber: 0, location: code}]}});
-    }, 0);
+    shared.showTooltip(gd, [name, ...info.tooltip.map((line) =>
+      extra(line.replace("{value}", formatted(value, cube.decimals)).replace("{rank}", label)))], mouse);
   }
 
   window.dash_clientside = Object.assign({}, window.dash_clientside);

@@ -273,11 +273,14 @@ MAP = "#explore-map .js-plotly-plot"
 PAINTED = f"() => {{ const gd = document.querySelector('{MAP}'); return gd && gd.dataset.painted; }}"
 READY = f"""() => {{ const gd = document.querySelector('{MAP}');
   return !!(({PAINTED})() && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0); }}"""
-BIDS_READY = """() => { const gd = document.querySelector('#bids-map .js-plotly-plot');
+# The Bids map's paint: its own mark (assets/bids_map.js marks 'atlas-bids-map-painted' when MapLibre is idle
+# after drawing the areas); a checkout without the mark (an older one) is clocked when its map renders features.
+BIDS_READY = """() => { const now = performance.now(); const gd = document.querySelector('#bids-map .js-plotly-plot');
+  const mark = performance.getEntriesByName('atlas-bids-map-painted')[0];
   const ready = !!(gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot
     && gd._fullLayout.map._subplot.map.loaded() && gd.data && gd.data[0].z && gd.data[0].z.some(v => v)
     && gd._fullLayout.map._subplot.map.queryRenderedFeatures().length > 0);
-  return ready ? performance.now() : false; }"""
+  return ready ? (mark ? mark.startTime : now) : false; }"""
 MAP_BYTES = r"""() => { const seen = new Map();
   performance.getEntriesByType('resource').filter(e => /\/geometry\/|\/cube\/|_dash-update-component/.test(e.name))
     .forEach(e => { if (!seen.has(e.name) || e.transferSize) {

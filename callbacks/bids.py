@@ -12,7 +12,7 @@ import base64
 import binascii
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import bind
@@ -20,9 +20,10 @@ from data.bid_intake import MAX_BIDS, BidFileError, bid_rows, bids_from_csv, mis
 from geo.bids import BID_LEVEL
 from layout.bids.map import map_camera, map_patch, pending_site
 from layout.bids.outputs import bids_outputs, scenario_for
+from layout.bids.page_layout import ranked_grid
 from layout.bids.report import ranked_csv
 from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
-from layout.bids.table import TABLE_ID, before_after_rows
+from layout.bids.table import TABLE_ID, before_after_grid, before_after_rows
 from layout.services import AtlasServices
 
 CONTROL_NAMES = ("year", "weights", "d0", "k", "n", "objective", "close", "merge")
@@ -51,6 +52,15 @@ def render(services: AtlasServices, rows, focus, mode, pending, controls, base):
         patch["layout"]["map"] = map_camera(services.layers.urls(BID_LEVEL, state.view.year)["borough"], shown.camera)
     return (shown.rows, shown.cards, patch, shown.footnote, [html.Li(text) for text in shown.notes], shown.summary,
             shown.pending)
+
+
+def below_the_map(services: AtlasServices, drawn, rows, focus, controls, base):
+    """The ranked bids' grid and the focused bid's summary (with its small map), once the Bids map has painted
+    (assets/bids_map.js sets bids-drawn): mounted with the page, they held its first map back by ~0.6 s."""
+    if not drawn:
+        raise PreventUpdate
+    shown = bids_outputs(services, current_state(services, base, rows, focus, controls), "after", None)
+    return ranked_grid(shown.rows), shown.summary
 
 
 def sync_url(services: AtlasServices, rows, focus, controls, base):
@@ -150,14 +160,18 @@ def download(services: AtlasServices, clicks, rows, controls, base):
 
 
 def show_table(services: AtlasServices, show_as, rows, focus, controls, base):
-    """Table view on: every LSOA before and after the bids (rows sent only while shown), the map behind it."""
+    """Table view on: every LSOA before and after the bids (the grid made, its rows sent, only while shown), the
+    map behind it."""
     if show_as != "table":
         return True, "map-region", no_update
     scenario, _ = scenario_for(services, current_state(services, base, rows, focus, controls))
-    return False, "map-region as-table", before_after_rows(services, scenario)
+    return False, "map-region as-table", before_after_grid(before_after_rows(services, scenario))
 
 
 def register(app: Dash, services: AtlasServices) -> None:
+    # The LSOAs drawn in the browser from the figure's values (assets/bids_map.js)
+    app.clientside_callback(ClientsideFunction("atlas", "bidsMap"), Output("bids-drawn", "data"),
+                            Input("bids-map", "figure"))
     app.callback(Output("bids-grid", "rowData"), Output("bids-cards", "children"), Output("bids-map", "figure"),
                  Output("bids-footnote", "children"), Output("bids-notes", "children"),
                  Output("bids-summary", "children"), Output("bids-pending", "children"),
@@ -165,6 +179,10 @@ def register(app: Dash, services: AtlasServices) -> None:
                          "mode": Input("bids-mode", "value"), "pending": Input("bids-click", "data"),
                          "controls": CONTROLS},
                  state={"base": BASE}, prevent_initial_call=True)(bind(services, render))
+    app.callback(Output("bids-grid-frame", "children"), Output("bids-summary", "children", allow_duplicate=True),
+                 inputs={"drawn": Input("bids-drawn", "data")},
+                 state={"rows": ROWS, "focus": State("bids-focus", "data"), "controls": CONTROL_STATES, "base": BASE},
+                 prevent_initial_call=True)(bind(services, below_the_map))
     app.callback(Output("url", "search", allow_duplicate=True), Output("bids-permalink", "href"),
                  inputs={"rows": Input("bids-store", "data"), "focus": Input("bids-focus", "data"),
                          "controls": CONTROLS},
@@ -195,7 +213,7 @@ def register(app: Dash, services: AtlasServices) -> None:
                  state={"rows": ROWS, "controls": CONTROL_STATES, "base": BASE}, prevent_initial_call=True)(
         bind(services, download))
     app.callback(Output(f"{TABLE_ID}-frame", "hidden"), Output("bids-map-region", "className"),
-                 Output(TABLE_ID, "rowData"),
+                 Output(f"{TABLE_ID}-frame", "children"),
                  inputs={"show_as": Input("bids-show-as", "value"), "rows": Input("bids-store", "data"),
                          "focus": Input("bids-focus", "data"), "controls": CONTROLS},
-                 state={"base": BASE})(bind(services, show_table))
+                 state={"base": BASE}, prevent_initial_call=True)(bind(services, show_table))

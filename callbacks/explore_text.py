@@ -28,14 +28,13 @@ def describe(services: AtlasServices, panel_view, base):
 
 
 def show_table(services: AtlasServices, shown, base):
-    """Table view on: its rows (sent only while it is shown) and the map hidden behind it."""
+    """Table view on: its grid (made, and its rows sent, only while it is shown) and the map hidden behind it."""
     if not shown:
         raise PreventUpdate
     if shown["show_as"] != "table":
-        return True, "map-region", no_update, no_update
+        return True, "map-region", no_update
     view = explore_view(services, base, dict(zip(NAMES, shown["controls"], strict=True)))
-    rows, columns = table_view(services, view)
-    return False, "map-region as-table", rows, columns
+    return False, "map-region as-table", table_view(services, view)
 
 
 def select_row(selection, table_hidden, show_as):
@@ -51,7 +50,7 @@ def register(app: Dash, services: AtlasServices) -> None:
                  inputs={"panel_view": Input(PANEL_VIEW, "data")}, state={"base": State("explore-base", "data")},
                  prevent_initial_call=True)(bind(services, describe))
     app.callback(output=[Output(f"{TABLE_ID}-frame", "hidden"), Output("explore-map-region", "className"),
-                         Output(TABLE_ID, "rowData"), Output(TABLE_ID, "columnDefs")],
+                         Output(f"{TABLE_ID}-frame", "children")],
                  inputs={"shown": Input(TABLE_VIEW, "data")}, state={"base": State("explore-base", "data")},
                  prevent_initial_call=True)(bind(services, show_table))
     app.callback(Output(TABLE_ID, "selectedRows"), Output(TABLE_ID, "scrollTo"),

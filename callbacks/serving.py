@@ -164,15 +164,19 @@ def preload_first_map(app: Dash, services: AtlasServices, plotly_url: str) -> No
     MapLibre's worker, React and the map script find them."""
     prefix = app.config.requests_pathname_prefix
 
-    def first_map(path: str) -> list[str] | None:
+    def first_map(path: str) -> tuple[list[str], list[str]] | None:
+        """(what the page's first map fetches, the lazily loaded script chunks it renders with besides dcc's)."""
         if path in (prefix, prefix.rstrip("/")):
             view = parse_view(request.args.to_dict(), services.explore_options)
             urls = services.layers.urls(view.level, view.year)
             return [first_geometry(urls, LONDON_ZOOM if view.zoom is None else view.zoom), urls["borough"],
-                    prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)]
+                    prefix + services.cubes.template(view.level, view.params).replace(MEASURE_SLOT, view.measure)], []
         if path == f"{prefix}bids":
             year = max(services.view_options.years[(BID_MEASURE, BID_LEVEL)])  # the geometry is every year's
-            return [services.layers.url(BID_LEVEL, year), services.layers.url("borough", year)]
+            # the ranked bids' grid and the upload box render beside the map (ag-grid's chunk is 255 kB)
+            return [services.layers.url(BID_LEVEL, year), services.layers.url("borough", year)], [
+                f"{prefix}_dash-component-suites/dash_ag_grid/async-community.js",
+                f"{prefix}_dash-component-suites/dash/dcc/async-upload.js"]
         return None
 
     # dcc's lazily loaded chunks a map page renders with: requested only once React first renders the Graph,
@@ -182,9 +186,10 @@ def preload_first_map(app: Dash, services: AtlasServices, plotly_url: str) -> No
     def links(response: Response) -> Response:
         if request.method != "GET" or response.mimetype != "text/html" or response.status_code != 200:
             return response
-        fetched = first_map(request.path)
-        if fetched:
-            scripts = [f"<{url}>; rel=preload; as=script" for url in (plotly_url, *chunks)]
+        first = first_map(request.path)
+        if first:
+            fetched, page_chunks = first
+            scripts = [f"<{url}>; rel=preload; as=script" for url in (plotly_url, *chunks, *page_chunks)]
             response.headers["Link"] = ", ".join(scripts + [f"<{url}>; rel=preload; as=fetch; crossorigin"
                                                             for url in dict.fromkeys(fetched)])
         return response

@@ -67,19 +67,25 @@ def table_rows(services: AtlasServices, view: View, content: MapContent) -> list
     return rows.astype(object).where(rows.notna(), None).to_dict("records")
 
 
-def table_view(services: AtlasServices, view: View) -> tuple[list[dict], list[dict]]:
-    """Rows and columns of the Table view of a view's map."""
+def table_view(services: AtlasServices, view: View):
+    """The Table view of a view's map: its grid, with every mapped area."""
     content, _ = map_values_for_view(services, view)
-    return table_rows(services, view, content), table_columns(view)
+    return table_grid(table_rows(services, view, content), table_columns(view))
 
 
-def table_grid() -> html.Div:
-    """The (empty until shown) grid: rows keyed by area code, so the selected area is highlighted and scrolled
-    to whichever way it was chosen."""
-    table = grid(TABLE_ID, [], [], height="100%", column_size=None,
+def table_frame() -> html.Div:
+    """Where the Table view goes: empty until it is first shown, so that the grid's script (ag-grid's chunk) and
+    its mounting are not on the first map's path (a grid in the page held Plotly's first draw back ~0.45 s)."""
+    return html.Div(id=f"{TABLE_ID}-frame", className="map-table", hidden=True)
+
+
+def table_grid(rows: list[dict], columns: list[dict]):
+    """The grid of a view's areas: rows keyed by area code, so the selected area is highlighted and scrolled to
+    whichever way it was chosen (callbacks/explore_text.py select_row, run as the grid appears)."""
+    table = grid(TABLE_ID, rows, columns, height="100%", column_size=None,
                  rowSelection={"mode": "singleRow", "checkboxes": False, "enableClickSelection": True})
     table.getRowId = "params.data.area_code"
-    return html.Div(table, id=f"{TABLE_ID}-frame", className="map-table", hidden=True)
+    return table
 
 
 def map_title(view: View) -> str:

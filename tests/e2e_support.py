@@ -96,7 +96,7 @@ def tab(chromium):
     context = chromium.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
     new_tab = context.new_page()
     errors = []
-    new_tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    new_tab.on("pageerror", lambda exc: errors.append(f"{exc} at {exc.stack}"))
     yield new_tab
     context.close()
     assert not errors, f"JavaScript errors: {errors}"

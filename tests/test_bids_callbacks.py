@@ -135,6 +135,40 @@ def test_render_scores_valid_rows_lists_bad_ones_and_reports_bad_closures(cb):
     assert any("close NOPE1" in str(note.children) for note in notes)
 
 
+def test_the_map_values_colour_each_lsoa_as_its_colour_bar_does_and_list_the_lifted(svc):
+    """The browser colours the LSOAs from meta.colours (assets/bids_map.js): the palette colour of each area's
+    class among the baseline quintiles; in the change map, gains on the green scale and no gain not drawn."""
+    from geo.params import DEFAULT_PARAMS
+    from layout.bids.map import GAIN_SHADES, SLOT, map_updates
+    from layout.classes import YL_OR_RD
+    scenario, _ = svc.bids.scenario((GOOD,), 2024, DEFAULT_PARAMS, "lifted_per_fte", "", "")
+    codes = svc.layers.named("lsoa11").codes
+    after = map_updates(scenario, "after", codes, None)
+    access = after["access"]
+    assert len(access["meta"]["colours"]) == len(codes) == len(access["z"])
+    assert set(access["meta"]["colours"]) <= set(YL_OR_RD)
+    assert access["meta"]["colours"] == [access["colorscale"][2 * z][1] for z in access["z"]]
+    lifted = scenario.lsoa_changes().query("lifted")["lsoa11_code"].tolist()
+    assert after["lifted"] == {"meta": {"codes": lifted}, "visible": True} and lifted
+    change = map_updates(scenario, "delta", codes, None)["access"]
+    gains = dict(zip(codes, change["z"], strict=True))
+    colours = dict(zip(codes, change["meta"]["colours"], strict=True))
+    assert all((colours[code] is None) == (gain <= 0) for code, gain in gains.items())
+    assert colours[max(gains, key=gains.get)] == GAIN_SHADES[-1][1]
+    assert map_updates(scenario, "before", codes, None)["lifted"]["visible"] is False
+    assert SLOT["access"] == 0  # map clicks on an area arrive as curve 0 (assets/bids_map.js)
+
+
+def test_below_the_map_comes_once_the_map_has_painted(svc):
+    """The ranked grid and the summary follow the map's first paint (bids-drawn), for the bids in the store."""
+    from callbacks.bids import below_the_map
+    with pytest.raises(PreventUpdate):
+        below_the_map(svc, None, [GOOD], None, CONTROLS, BASE)
+    grid, summary = below_the_map(svc, True, [GOOD, BAD], None, CONTROLS, BASE)
+    assert grid.id == "bids-grid" and [r["label"] for r in grid.rowData] == ["Thamesmead", "Nowhere"]
+    assert "Bid summary: Thamesmead" in str(summary)
+
+
 def test_render_survives_a_bad_control_value_with_a_notice(cb):
     grid, *_, notes, _summary, _pending = triggered(
         "bids-d0.value", cb.render, rows=[GOOD], focus=None, mode="before", pending=None,

@@ -148,7 +148,8 @@ def test_the_table_view_summary_and_downloads_of_the_agreement_view(svc):
     from callbacks.explore_text import show_table
     from layout.explore_map import export_stem, export_values, values_csv
     borough = {**CONTROLS, "level": "borough"}
-    hidden, _, rows, columns = show_table(svc, {"show_as": "table", "controls": [borough[n] for n in NAMES]}, "")
+    hidden, _, table = show_table(svc, {"show_as": "table", "controls": [borough[n] for n in NAMES]}, "")
+    rows, columns = table.rowData, table.columnDefs
     assert hidden is False and len(rows) == 33 and "rank" not in {c["field"] for c in columns}
     assert {row["class"] for row in rows} <= {f"poor under {k} of 4" for k in range(5)}
     view = explore_view(svc, "", borough)

@@ -60,7 +60,8 @@ def test_the_live_summary_names_the_view_its_classes_persistence_and_the_selecte
 def test_the_table_view_lists_every_mapped_area_with_rank_class_persistence_and_serving_pcn(svc, services):
     from callbacks.explore_text import NAMES, select_row, show_table
     controls = [CONTROLS[name] for name in NAMES]
-    hidden, region, rows, columns = show_table(svc, {"show_as": "table", "controls": controls}, "")
+    hidden, region, table = show_table(svc, {"show_as": "table", "controls": controls}, "")
+    rows, columns = table.rowData, table.columnDefs
     assert hidden is False and region == "map-region as-table"
     assert len(rows) == 33 and {row["rank"] for row in rows} == set(range(1, 34))
     table = services.tables.table("borough", "e2sfca", 2025).set_index("area_code")

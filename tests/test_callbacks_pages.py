@@ -108,6 +108,9 @@ class TestWithTheApp:
         assert urls["layer"] in zoomed_in and urls["overview"] not in zoomed_in
         chunk = "/_dash-component-suites/dash/dcc/async-graph.js"  # dcc.Graph's, fetched with the page
         assert f"<{chunk}>; rel=preload; as=script" in london and client.get(chunk).status_code == 200
+        grid_chunk = "/_dash-component-suites/dash_ag_grid/async-community.js"  # the Bids page's ranked grid
+        assert f"<{grid_chunk}>" in client.get("/bids").headers["Link"] and grid_chunk not in london
+        assert client.get(grid_chunk).status_code == 200
         page = client.get("/", headers={"Accept-Encoding": "gzip"})
         assert page.headers["Content-Security-Policy"].endswith("; frame-ancestors 'self'")
 

@@ -2,12 +2,17 @@
 printable summary, shared link). Screenshots go to pytest's tmp dir (path printed with -s)."""
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import re
 from pathlib import Path
 
 import pytest
+
+from layout.classes import YL_OR_RD
+from tests.e2e_support import png_colours
+from tests.test_e2e_a11y import BIDS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.real_data]
 MESSY = Path(__file__).parent / "fixtures" / "messy_bids.csv"
@@ -146,7 +151,6 @@ KEYS_BELOW_MAP = """() => { const gd = document.querySelector('#bids-map .js-plo
 
 def test_on_a_phone_the_colour_bar_and_legend_sit_below_the_map(chromium, app_url, shots):
     """Issue 11: on a 390x844 phone the colour bar and legend covered most of the map (assets/bids_phone.js)."""
-    from tests.test_e2e_a11y import BIDS
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     tab = context.new_page()
     try:
@@ -165,3 +169,32 @@ def test_on_a_phone_the_colour_bar_and_legend_sit_below_the_map(chromium, app_ur
         assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     finally:
         context.close()
+
+
+def test_the_bids_map_tooltip_and_png_show_what_the_screen_shows(tab, app_url, shots):
+    """The LSOAs are drawn in the browser (assets/bids_map.js): hovering one reads its access before and after,
+    and the camera button saves them as on screen (Plotly's own export would leave them out)."""
+    open_bids(tab, app_url + f"/bids?year=2024&bids={BIDS}")
+    tab.wait_for_function("() => document.querySelector('#bids-map .js-plotly-plot').dataset.painted")
+    spot = tab.evaluate(FILLED_SPOT)
+    canvas = tab.locator("#bids-map .maplibregl-canvas").bounding_box()
+    tab.mouse.move(canvas["x"] + spot["x"] - 3, canvas["y"] + spot["y"] - 3)
+    tab.mouse.move(canvas["x"] + spot["x"], canvas["y"] + spot["y"], steps=3)
+    tab.wait_for_selector("#area-tooltip:not([hidden])")
+    tip = tab.inner_text("#area-tooltip")
+    assert "\nbefore " in tip and "\nafter " in tip and "GP FTE per 10,000 need-weighted residents" in tip
+    graph = tab.locator("#bids-map .js-plotly-plot").bounding_box()
+    tab.mouse.move(graph["x"] + graph["width"] * 0.5, graph["y"] + 12)  # the modebar shows while over the graph
+    with tab.expect_download(timeout=60_000) as download:
+        tab.click('#bids-map .modebar-btn[data-title="Download plot as a PNG"]')
+    assert download.value.suggested_filename == "gp-atlas_bids.png"
+    image = Path(download.value.path()).read_bytes()
+    size = tab.evaluate("""async (data) => { const image = new Image();
+      image.src = 'data:image/png;base64,' + data; await image.decode(); return [image.width, image.height]; }""",
+                        base64.b64encode(image).decode())
+    assert size == [round(2 * graph["width"]), round(2 * graph["height"])]  # the graph, 2 image pixels per CSS px
+    points = [[round(2 * (canvas["x"] - graph["x"] + canvas["width"] * (i + 0.5) / 8)),
+               round(2 * (canvas["y"] - graph["y"] + canvas["height"] * (j + 0.5) / 8))]
+              for i in range(8) for j in range(8)]
+    colours = png_colours(tab, image, points)
+    assert sum(colour in YL_OR_RD for colour in colours) > 0.4 * len(points), colours  # the areas, not a blank map

@@ -88,16 +88,14 @@ def test_back_and_forward_return_to_each_view(tab, app_url):
     wait_repainted(tab, before)
     tab.wait_for_function("() => location.search.includes('measure=nearest_practice_m')")
     title = f"() => document.querySelector('{MAP}') && document.querySelector('{MAP}').layout.title.text"
-    tab.go_back()
-    tab.wait_for_function("() => location.search.includes('measure=e2sfca') && location.search.includes('year=2024')")
-    tab.wait_for_function(MAP_READY, timeout=60_000)
-    tab.wait_for_function(f"() => ({title})() === 'E2SFCA access · Borough · FY2023/24'")
-    tab.go_back()
-    tab.wait_for_function("() => location.search.includes('year=2025')")
-    tab.wait_for_function(MAP_READY, timeout=60_000)
-    tab.wait_for_function(f"() => ({title})() === 'E2SFCA access · Borough · FY2024/25'")
-    tab.go_forward()
-    tab.wait_for_function("() => location.search.includes('year=2024')")
-    tab.wait_for_function(MAP_READY, timeout=60_000)
-    tab.wait_for_function(f"() => ({title})() === 'E2SFCA access · Borough · FY2023/24'")
+    for move, year in ((tab.go_back, "2024"), (tab.go_back, "2025"), (tab.go_forward, "2024")):
+        with tab.expect_event("load"):  # Back/Forward within the page reload it from the URL (assets/history.js)
+            move()
+        tab.wait_for_function(f"() => location.search.includes('measure=e2sfca&year={year}')")
+        tab.wait_for_function(MAP_READY, timeout=60_000)
+        fy = f"FY{int(year) - 1}/{year[2:]}"
+        tab.wait_for_function(f"() => ({title})() === 'E2SFCA access · Borough · {fy}'")
+        # A person looks at the reloaded view before moving on: Chromium skips, on Back/Forward, entries whose
+        # page had no user activation (its history intervention), and a reload starts without one.
+        tab.click("#explore-footnote")
     assert "E2SFCA access" in tab.inner_text("#explore-measure")

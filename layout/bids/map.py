@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import dash
 import numpy as np
 import pandas as pd
+from plotly.colors import sample_colorscale
 
 from geo.access import PER
 from geo.bids import BidBaseline, Scenario
@@ -22,8 +23,11 @@ from layout.mapfig import LONDON_CENTRE, LONDON_ZOOM, TRANSPARENT, basemap_style
 MODES = {"before": "Before", "after": "After", "delta": "Change"}
 SLOTS = ("access", "lifted", "practices", "sites", "pending")
 SLOT = {name: i for i, name in enumerate(SLOTS)}
-UNDER_POINTS = "water-anchor"  # plotly's base-style anchor: area layers go here, point layers above
-GAIN_SCALE = [[0, "rgba(0,0,0,0)"], [1e-9, "#e5f5e0"], [0.5, "#74c476"], [1, "#00441b"]]  # no change: not drawn
+GAIN_SHADES = [[0, "#e5f5e0"], [0.5, "#74c476"], [1, "#00441b"]]  # access gained, from the least to the most
+GAIN_SCALE = [[0, "rgba(0,0,0,0)"], [1e-9, GAIN_SHADES[0][1]], *GAIN_SHADES[1:]]  # no change: not drawn
+# The areas' geometry is not Plotly's to draw (assets/bids_map.js draws it from the file named in layout.meta):
+# the choropleth traces keep the values, hover text, colour bar and legend entry with no features of their own.
+NO_FEATURES = {"type": "FeatureCollection", "features": []}
 DEFAULT_CATCHMENT_ZOOM = 12.6  # the small gain map shows the default d0 around a site; one zoom out per doubling
 MAP_CONFIG = map_config("gp-atlas_bids")
 
@@ -34,21 +38,21 @@ def _lonlat(frame: pd.DataFrame) -> tuple[list, list]:
 
 
 def map_figure(lsoa_url: str, borough_url: str, codes, names) -> dict:
-    """The Bids map's fixed frame: LSOA choropleth (named by URL), lifted outlines, practices, sites, pending pin.
+    """The Bids map's fixed frame: the LSOA access values and lifted areas, practices, sites, pending pin.
 
-    Values arrive later as a Patch from `map_updates`, so geometry never moves twice. The area layers are
-    pinned under the point layers (`below`): plotly.js adds a choropleth's layers only once its GeoJSON URL
-    has loaded, after the points, and would otherwise paint over the practices and bid sites.
+    The LSOAs themselves are drawn by assets/bids_map.js, as MapLibre layers over the geometry file named in
+    `layout.meta.areas`, coloured by feature-state from the access trace's `meta.colours` (Plotly would hand
+    MapLibre the whole GeoJSON, about 3 MB, to tessellate again for each scenario, and draw every LSOA edge in
+    every frame). Values arrive later as a Patch from `map_updates`.
     """
     traces = [
-        {"type": "choroplethmap", "name": "access", "geojson": lsoa_url, "featureidkey": FEATURE_ID_KEY,
+        {"type": "choroplethmap", "name": "access", "geojson": NO_FEATURES, "featureidkey": FEATURE_ID_KEY,
          "locations": list(codes), "text": list(names),
          "z": [0] * len(codes), "colorscale": TRANSPARENT, "showscale": False, "showlegend": False,
-         "below": UNDER_POINTS, "marker": {"line": {"width": 0.2, "color": "rgba(80,80,80,0.35)"}}},
-        {"type": "choroplethmap", "name": "Lifted out of the bottom quintile", "geojson": lsoa_url,
-         "featureidkey": FEATURE_ID_KEY, "locations": [],
-         "z": [], "colorscale": TRANSPARENT, "showscale": False, "showlegend": True, "below": UNDER_POINTS,
-         "hoverinfo": "skip", "marker": {"line": {"color": "#0571b0", "width": 2.5}}, "visible": False},
+         "marker": {"line": {"width": 0.2, "color": "rgba(80,80,80,0.35)"}}},
+        # the lifted areas' codes (meta.codes) and their outline's style; a line trace, for its legend entry
+        {"type": "scattermap", "name": "Lifted out of the bottom quintile", "mode": "lines", "lat": [], "lon": [],
+         "meta": {"codes": []}, "line": {"color": "#0571b0", "width": 2.5}, "hoverinfo": "skip", "visible": False},
         {"type": "scattermap", "name": "GP practices (click: uplift)", "mode": "markers", "lat": [], "lon": [],
          "customdata": [], "marker": {"size": 6, "color": "#525252", "opacity": 0.75},
          "hovertemplate": "<b>%{customdata[1]}</b> (%{customdata[0]})<br>GP FTE %{customdata[2]}<extra></extra>"},
@@ -63,7 +67,7 @@ def map_figure(lsoa_url: str, borough_url: str, codes, names) -> dict:
               "hoverdistance": 6,  # a practice dot must be under the pointer to win over the area around it
               "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
                          "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
-              "paper_bgcolor": "white", "font": FONT}
+              "paper_bgcolor": "white", "font": FONT, "meta": {"areas": lsoa_url}}
     return {"data": traces, "layout": layout}
 
 
@@ -85,6 +89,7 @@ def access_update(scenario: Scenario, mode: str, codes) -> dict:
         gain = changes["delta"].to_numpy()
         top = float(gain.max()) if gain.max() > 0 else 1.0
         return {"z": gain.round(4).tolist(), "colorscale": GAIN_SCALE, "zmin": 0, "zmax": top, "showscale": True,
+                "meta": {"colours": gain_colours(gain / top)},
                 "customdata": [
             [f"{b:,.2f}", f"{a:,.2f}", f"+{d:,.2f}"] for b, a, d in changes[["before", "after", "delta"]].to_numpy()],
                 "colorbar": _colorbar("Access gained<br><sub>GP FTE per 10,000 need-weighted</sub>", None, None),
@@ -93,12 +98,19 @@ def access_update(scenario: Scenario, mode: str, codes) -> dict:
     classes, ticks = baseline_classes(scenario, values)
     colours = classify(base.access * PER, "quantiles", "low", 2)
     return {"z": classes.tolist(), "colorscale": colours.colorscale, "zmin": -0.5, "zmax": len(ticks) - 0.5,
-            "showscale": True,
+            "showscale": True, "meta": {"colours": [colours.palette[c] for c in classes]},
             "customdata": [[f"{b:,.2f}", f"{a:,.2f}", f"+{d:,.2f}" if d > 0 else "no change"]
                            for b, a, d in changes[["before", "after", "delta"]].to_numpy()],
             "colorbar": _colorbar(f"E2SFCA access {MODES[mode].lower()}<br><sub>classes: baseline quintiles, per "
                                   "10,000</sub>", list(range(len(ticks))), ticks),
             "hovertemplate": _hover()}
+
+
+def gain_colours(share: np.ndarray) -> list[str | None]:
+    """Each area's colour on GAIN_SCALE for its gain as a share of the largest (None, not drawn, for none)."""
+    shades = sample_colorscale(GAIN_SHADES, np.clip(np.nan_to_num(share), 0, 1).tolist(), colortype="tuple")
+    return [f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}" if gain > 0 else None
+            for (r, g, b), gain in zip(shades, share, strict=True)]
 
 
 def baseline_classes(scenario: Scenario, values: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -138,7 +150,7 @@ def map_updates(scenario: Scenario, mode: str, codes, pending: dict | None) -> d
     pending_lat, pending_lon = _lonlat(pd.DataFrame([pending])) if pending else ([], [])
     return {
         "access": access_update(scenario, mode, codes),
-        "lifted": {"locations": lifted, "z": [1] * len(lifted), "visible": bool(lifted)},
+        "lifted": {"meta": {"codes": lifted}, "visible": bool(lifted)},
         "practices": {"lat": lat, "lon": lon, "customdata": [
             [code, plotly_text(name) if isinstance(name, str) else "", fte] for code, name, fte in zip(
                 practices["practice_code"].tolist(), practices["practice_name"].tolist(),

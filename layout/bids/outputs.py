@@ -30,12 +30,17 @@ def scenario_for(services: AtlasServices, state: BidsView) -> tuple[Scenario, tu
                                   state.merge)
 
 
-def bids_outputs(services: AtlasServices, state: BidsView, mode: str, pending: dict | None) -> BidsOutputs:
+def bids_outputs(services: AtlasServices, state: BidsView, mode: str, pending: dict | None,
+                 below_the_map: bool = True) -> BidsOutputs:
+    """Everything the page shows; without `below_the_map`, not the ranked rows nor the summary (the page's first
+    view on screen, where they follow the map's first paint: callbacks/bids.py below_the_map)."""
     scenario, problems = scenario_for(services, state)
     query, too_long = bids_query(state)
     lsoa_url = services.layers.url(BID_LEVEL, state.view.year)
     updates = map_updates(scenario, mode, services.layers.named(BID_LEVEL).codes, pending)
     notes = [*state.notices, *problems, *([too_long] if too_long else [])]
     footnote = page_footnote(scenario)
-    return BidsOutputs(grid_rows(scenario), summary_cards(scenario), updates, camera_for(scenario), footnote, notes,
-                       bid_summary(scenario, state.focus, query, lsoa_url), pending["text"] if pending else "")
+    return BidsOutputs(grid_rows(scenario) if below_the_map else [], summary_cards(scenario), updates,
+                       camera_for(scenario), footnote, notes,
+                       bid_summary(scenario, state.focus, query, lsoa_url) if below_the_map else None,
+                       pending["text"] if pending else "")

@@ -13,7 +13,7 @@ from layout.bids.map import MAP_CONFIG, MODES, map_camera, map_figure, with_upda
 from layout.bids.outputs import bids_outputs
 from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
-from layout.bids.table import before_after_grid
+from layout.bids.table import before_after_frame
 from layout.components import WEIGHT_LABELS, notices, view_switch
 from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
@@ -93,6 +93,12 @@ def _scenario_card(state: BidsView, options: ViewOptions) -> dbc.Card:
     ]), class_name="controls-card shadow-sm mb-2")
 
 
+def ranked_grid(rows: list[dict]):
+    """The ranked bids, a row selected for its summary."""
+    return grid("bids-grid", rows, GRID_COLUMNS, height="340px",
+                rowSelection={"mode": "singleRow", "enableClickSelection": True})
+
+
 def page(services: AtlasServices, /, **url_params) -> html.Div:
     """The Bids page from its URL (the parameters are listed in layout/bids/state.py)."""
     options = services.view_options
@@ -101,13 +107,14 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     urls = services.layers.urls(BID_LEVEL, state.view.year)
     codes = services.layers.named(BID_LEVEL).codes
     names = services.provision.lsoa.set_index("area_code")["area_name"].reindex(list(codes)).fillna("").tolist()
-    first = bids_outputs(services, state, "after", None)  # the first view comes with the page: one response
+    # the first view comes with the page, in one response (on screen, all but what follows the map's paint)
+    first = bids_outputs(services, state, "after", None, below_the_map=state.view.print)
     figure = with_updates(map_figure(urls["lsoa"], urls["borough"], codes, names), first.updates)
     if first.camera:
         figure["layout"]["map"] = map_camera(urls["borough"], first.camera)
     stores = [dcc.Store(id="bids-store", data=list(state.bids)), dcc.Store(id="bids-base", data=query),
               dcc.Store(id="bids-focus", data=state.focus or 0), dcc.Store(id="bids-click", data={}),
-              dcc.Download(id="bids-download")]
+              dcc.Store(id="bids-drawn"), dcc.Download(id="bids-download")]
     shown = list(state.notices) + ([too_long] if too_long else [])
     notice = notices(state.view.with_(notices=tuple(shown)))
     cards = html.Div(id="bids-cards-row", children=dbc.Row(first.cards, id="bids-cards", class_name="g-2 mb-2"))
@@ -122,7 +129,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                      className="d-flex flex-wrap align-items-center mb-1 no-print"),
             html.Section([dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG,
                                     style={"height": map_height}, figure=figure),
-                          before_after_grid()], id="bids-map-region", className="map-region",
+                          before_after_frame()], id="bids-map-region", className="map-region",
                          **{"aria-label": f"Map of E2SFCA access by LSOA before and after the bids, "
                                           f"{fy_label(state.view.year)}; the Table view lists every LSOA"}),
             html.Div(first.footnote, id="bids-footnote", className="basis-footnote"),
@@ -140,11 +147,12 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                       html.A("Link to this view", id="bids-permalink", href=query,
                              className="btn btn-sm btn-outline-secondary")],
                      className="d-flex align-items-center mb-2 no-print"),
-            grid("bids-grid", first.rows, GRID_COLUMNS, height="340px",
-                 rowSelection={"mode": "singleRow", "enableClickSelection": True}),
+            html.Div(id="bids-grid-frame", className="bids-grid-frame"),  # filled once the map has painted
             html.Div("Select a row for its one-page summary below. Bids with a status other than 'ok' are not scored; "
                      "fix them in the CSV and upload again.", className="form-text no-print"),
         ]), class_name="shadow-sm mb-2 no-print")
+    # On screen, the ranked grid and the summary come once the map has painted (callbacks/bids.py below_the_map);
+    # printed, the summary is the page.
     summary = dbc.Card(dbc.CardBody(html.Div(first.summary, id="bids-summary")),
                        class_name="shadow-sm mb-2 bids-summary-card")
     controls = [_add_card(), _upload_card(), _scenario_card(state, options)]

@@ -43,6 +43,10 @@ def before_after_rows(services: AtlasServices, scenario: Scenario) -> list[dict]
     return rows.astype(object).where(rows.notna(), None).to_dict("records")
 
 
-def before_after_grid() -> html.Div:
-    return html.Div(grid(TABLE_ID, [], COLUMNS, height="100%", column_size=None), id=f"{TABLE_ID}-frame",
-                    className="map-table", hidden=True)
+def before_after_frame() -> html.Div:
+    """Where the Table view goes: empty until it is first shown (as on Explore: layout/explore_table.py)."""
+    return html.Div(id=f"{TABLE_ID}-frame", className="map-table", hidden=True)
+
+
+def before_after_grid(rows: list[dict]):
+    return grid(TABLE_ID, rows, COLUMNS, height="100%", column_size=None)
