@@ -99,14 +99,15 @@
     else map.once("render", pause);
   }
 
-  /* Feature states of a source to what `wanted` (code -> state) says, touching only what changed. */
+  /* Feature states of a source to what `wanted` (code -> {colour} or {outline}) says, touching only what
+   * changed. */
   function applyStates(map, source, previous, wanted) {
     previous.forEach((_, code) => {
       if (!wanted.has(code)) map.removeFeatureState({source: source, id: code});
     });
     wanted.forEach((state, code) => {
       const before = previous.get(code);
-      if (!before || Object.keys(state).some((key) => before[key] !== state[key])) {
+      if (!before || before.colour !== state.colour || before.outline !== state.outline) {
         map.setFeatureState({source: source, id: code}, state);
       }
     });

@@ -50,8 +50,10 @@ def map_figure(lsoa_url: str, borough_url: str, codes, names) -> dict:
          "locations": list(codes), "text": list(names),
          "z": [0] * len(codes), "colorscale": TRANSPARENT, "showscale": False, "showlegend": False,
          "marker": {"line": {"width": 0.2, "color": "rgba(80,80,80,0.35)"}}},
-        # the lifted areas' codes (meta.codes) and their outline's style; a line trace, for its legend entry
-        {"type": "scattermap", "name": "Lifted out of the bottom quintile", "mode": "lines", "lat": [], "lon": [],
+        # the lifted areas' codes (meta.codes) and their outline's style; a line trace with one empty point, for
+        # its legend entry (the legend leaves out a trace with no points)
+        {"type": "scattermap", "name": "Lifted out of the bottom quintile", "mode": "lines", "lat": [None],
+         "lon": [None],
          "meta": {"codes": []}, "line": {"color": "#0571b0", "width": 2.5}, "hoverinfo": "skip", "visible": False},
         {"type": "scattermap", "name": "GP practices (click: uplift)", "mode": "markers", "lat": [], "lon": [],
          "customdata": [], "marker": {"size": 6, "color": "#525252", "opacity": 0.75},
