@@ -19,7 +19,7 @@ from callbacks.common import bind
 from data.bid_intake import MAX_BIDS, BidFileError, bid_rows, bids_from_csv, missing_columns
 from geo.bids import BID_LEVEL
 from layout.bids.map import map_camera, map_patch, pending_site
-from layout.bids.outputs import bids_outputs, scenario_for
+from layout.bids.outputs import bids_outputs, ranked_rows_and_summary, scenario_for
 from layout.bids.page_layout import ranked_grid
 from layout.bids.report import ranked_csv
 from layout.bids.state import BidsView, bids_query, clean_row, form_row, state_from_controls
@@ -59,8 +59,8 @@ def below_the_map(services: AtlasServices, drawn, rows, focus, controls, base):
     (assets/bids_map.js sets bids-drawn): mounted with the page, they held its first map back by ~0.6 s."""
     if not drawn:
         raise PreventUpdate
-    shown = bids_outputs(services, current_state(services, base, rows, focus, controls), "after", None)
-    return ranked_grid(shown.rows), shown.summary
+    rows, summary = ranked_rows_and_summary(services, current_state(services, base, rows, focus, controls))
+    return ranked_grid(rows), summary
 
 
 def sync_url(services: AtlasServices, rows, focus, controls, base):

@@ -13,10 +13,11 @@ from data.licences import SHORT_ATTRIBUTION
 from layout.components import download_button, footnote, notices, view_controls, view_switch
 from layout.explore_map import map_outputs
 from layout.explore_panel import empty_panel
-from layout.explore_table import map_title, table_frame
+from layout.explore_table import TABLE_ID, map_title
 from layout.mapfig import MAP_CONFIG, MAP_WIDTH
 from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
+from layout.tables import table_frame
 from layout.view import View, parse_view, view_query
 
 # The browser repaints from the measure cube when these change (assets/explore_map.js); the server draws
@@ -74,7 +75,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     map_frame = dcc.Loading(html.Div([map_graph, legend], className="map-frame"), type="circle", delay_show=400,
                             overlay_style={"visibility": "visible", "opacity": 0.6})
     map_column = [notices(view), view_switch("explore-show-as") if not view.embed else None,
-                  html.Section([map_frame, table_frame()], id="explore-map-region", className="map-region",
+                  html.Section([map_frame, table_frame(TABLE_ID)], id="explore-map-region", className="map-region",
                                **{"aria-label": map_title(view)}),
                   html.P(id="explore-map-summary", className="visually-hidden", **{"aria-live": "polite"}),
                   footnote("explore-footnote"), html.Ul(id="explore-notes", className="map-notes small text-muted")]

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from dash import html
 
 from data.years import fy_label
 from geo.agreement_tables import AGREEMENT
@@ -71,12 +70,6 @@ def table_view(services: AtlasServices, view: View):
     """The Table view of a view's map: its grid, with every mapped area."""
     content, _ = map_values_for_view(services, view)
     return table_grid(table_rows(services, view, content), table_columns(view))
-
-
-def table_frame() -> html.Div:
-    """Where the Table view goes: empty until it is first shown, so that the grid's script (ag-grid's chunk) and
-    its mounting are not on the first map's path (a grid in the page held Plotly's first draw back ~0.45 s)."""
-    return html.Div(id=f"{TABLE_ID}-frame", className="map-table", hidden=True)
 
 
 def table_grid(rows: list[dict], columns: list[dict]):

@@ -20,6 +20,13 @@ def number_column(field: str, header: str, decimals: int = 0, suffix: str = "", 
     return column
 
 
+def table_frame(table_id: str) -> html.Div:
+    """Where a map's Table view goes: empty until it is first shown, so that the grid's script (ag-grid's chunk)
+    and its mounting are not on the first map's path (a grid in the page held Plotly's first draw back ~0.45 s).
+    The callback showing it returns the grid as its children."""
+    return html.Div(id=f"{table_id}-frame", className="map-table", hidden=True)
+
+
 def grid(element_id: str, rows: list[dict], columns: list[dict], height: str = "420px",
          column_size: str | None = "responsiveSizeToFit", **options) -> dag.AgGrid:
     """A sortable, filterable grid, its columns sized to the container unless `column_size` is None (columns

@@ -30,17 +30,23 @@ def scenario_for(services: AtlasServices, state: BidsView) -> tuple[Scenario, tu
                                   state.merge)
 
 
+def ranked_rows_and_summary(services: AtlasServices, state: BidsView) -> tuple[list, object]:
+    """The ranked table's rows and the focused bid's one-page summary: on screen they follow the map's first
+    paint (callbacks/bids.py below_the_map)."""
+    scenario, _ = scenario_for(services, state)
+    query, _ = bids_query(state)
+    return grid_rows(scenario), bid_summary(scenario, state.focus, query, services.layers.url(BID_LEVEL,
+                                                                                              state.view.year))
+
+
 def bids_outputs(services: AtlasServices, state: BidsView, mode: str, pending: dict | None,
-                 below_the_map: bool = True) -> BidsOutputs:
-    """Everything the page shows; without `below_the_map`, not the ranked rows nor the summary (the page's first
-    view on screen, where they follow the map's first paint: callbacks/bids.py below_the_map)."""
+                 with_below: bool = True) -> BidsOutputs:
+    """Everything the page shows; without `with_below`, not the ranked rows nor the summary (the page's first view
+    on screen, where they follow the map's first paint)."""
     scenario, problems = scenario_for(services, state)
-    query, too_long = bids_query(state)
-    lsoa_url = services.layers.url(BID_LEVEL, state.view.year)
+    _, too_long = bids_query(state)
     updates = map_updates(scenario, mode, services.layers.named(BID_LEVEL).codes, pending)
     notes = [*state.notices, *problems, *([too_long] if too_long else [])]
-    footnote = page_footnote(scenario)
-    return BidsOutputs(grid_rows(scenario) if below_the_map else [], summary_cards(scenario), updates,
-                       camera_for(scenario), footnote, notes,
-                       bid_summary(scenario, state.focus, query, lsoa_url) if below_the_map else None,
-                       pending["text"] if pending else "")
+    rows, summary = ranked_rows_and_summary(services, state) if with_below else ([], None)
+    return BidsOutputs(rows, summary_cards(scenario), updates, camera_for(scenario), page_footnote(scenario), notes,
+                       summary, pending["text"] if pending else "")

@@ -13,11 +13,11 @@ from layout.bids.map import MAP_CONFIG, MODES, map_camera, map_figure, with_upda
 from layout.bids.outputs import bids_outputs
 from layout.bids.report import GRID_COLUMNS
 from layout.bids.state import BidsView, bids_query, parse_bids_view
-from layout.bids.table import before_after_frame
+from layout.bids.table import TABLE_ID
 from layout.components import WEIGHT_LABELS, notices, view_switch
 from layout.responsive import offcanvas, offcanvas_button
 from layout.services import AtlasServices
-from layout.tables import grid
+from layout.tables import grid, table_frame
 from layout.view import ViewOptions
 
 MAP_HEIGHT = "470px"  # inline: a responsive dcc.Graph sets an inline 100% height that would beat a CSS class
@@ -108,7 +108,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
     codes = services.layers.named(BID_LEVEL).codes
     names = services.provision.lsoa.set_index("area_code")["area_name"].reindex(list(codes)).fillna("").tolist()
     # the first view comes with the page, in one response (on screen, all but what follows the map's paint)
-    first = bids_outputs(services, state, "after", None, below_the_map=state.view.print)
+    first = bids_outputs(services, state, "after", None, with_below=state.view.print)
     figure = with_updates(map_figure(urls["lsoa"], urls["borough"], codes, names), first.updates)
     if first.camera:
         figure["layout"]["map"] = map_camera(urls["borough"], first.camera)
@@ -129,7 +129,7 @@ def page(services: AtlasServices, /, **url_params) -> html.Div:
                      className="d-flex flex-wrap align-items-center mb-1 no-print"),
             html.Section([dcc.Graph(id="bids-map", className="bids-map", config=MAP_CONFIG,
                                     style={"height": map_height}, figure=figure),
-                          before_after_frame()], id="bids-map-region", className="map-region",
+                          table_frame(TABLE_ID)], id="bids-map-region", className="map-region",
                          **{"aria-label": f"Map of E2SFCA access by LSOA before and after the bids, "
                                           f"{fy_label(state.view.year)}; the Table view lists every LSOA"}),
             html.Div(first.footnote, id="bids-footnote", className="basis-footnote"),

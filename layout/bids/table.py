@@ -3,7 +3,6 @@ classes, lifted areas), with persistence and the PCN serving it; sortable and ke
 from __future__ import annotations
 
 import numpy as np
-from dash import html
 
 from geo.bids import Scenario
 from layout.bids.map import baseline_classes
@@ -41,11 +40,6 @@ def before_after_rows(services: AtlasServices, scenario: Scenario) -> list[dict]
         serving_pcn=changes["lsoa11_code"].map(services.tables.serving_pcns("lsoa11", scenario.base.year)))
     rows = frame[[column["field"] for column in COLUMNS]].round({"before": 4, "after": 4, "delta": 4})
     return rows.astype(object).where(rows.notna(), None).to_dict("records")
-
-
-def before_after_frame() -> html.Div:
-    """Where the Table view goes: empty until it is first shown (as on Explore: layout/explore_table.py)."""
-    return html.Div(id=f"{TABLE_ID}-frame", className="map-table", hidden=True)
 
 
 def before_after_grid(rows: list[dict]):
